@@ -1,0 +1,3 @@
+module github.com/faultproof/faultproof/programs
+
+go 1.22

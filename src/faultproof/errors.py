@@ -1,0 +1,110 @@
+"""One hierarchy of typed exceptions for everything the library can refuse.
+
+Library code raises these and never prints; the CLI turns any ``FaultproofError`` into one line on
+stderr and exit status 2. Exceptions that are not ``FaultproofError`` are bugs and keep their
+traceback.
+"""
+
+
+class FaultproofError(Exception):
+    """Base of every error a user can cause with bad input or a bad claim."""
+
+
+# -- input files --------------------------------------------------------------------------------
+
+
+class ElfError(FaultproofError):
+    """The program file is not an ELF the VM can load (wrong machine, truncated, overlapping)."""
+
+
+class StateFormatError(FaultproofError):
+    """A state, proof or metadata file is truncated, malformed or of an unknown version."""
+
+
+class UsageError(FaultproofError):
+    """A command-line argument is malformed (e.g. a step pattern)."""
+
+
+class GuestBuildError(FaultproofError):
+    """The Go guest programs could not be built."""
+
+
+# -- preimages ----------------------------------------------------------------------------------
+
+
+class PreimageError(FaultproofError):
+    """The preimage oracle could not serve a request."""
+
+
+class PreimageNotFound(PreimageError):
+    """No preimage is known for a key; the message names the key and its type."""
+
+    def __init__(self, key: bytes) -> None:
+        from faultproof.preimage.keys import describe_key
+
+        self.key = key
+        super().__init__(f"missing preimage for {describe_key(key)}")
+
+
+# -- step failures ------------------------------------------------------------------------------
+
+
+class StepFailure(FaultproofError):
+    """The state transition has no valid post-state: the onchain verifier reverts here.
+
+    A stateful VM raises it instead of producing a post-state, and leaves its state as it was
+    before the step, so a caller can still write or inspect the pre-state.
+    """
+
+
+class InvalidExitedValue(StepFailure):
+    """The witness's ``exited`` byte is neither 0 nor 1."""
+
+
+class InvalidMemoryProof(StepFailure):
+    """A memory proof does not lead to the state's memory root, or the address is unaligned."""
+
+
+class InvalidInstruction(StepFailure):
+    """The instruction word is not one the VM defines."""
+
+
+class BranchInDelaySlot(StepFailure):
+    """A branch was executed in the delay slot of another control transfer."""
+
+
+class JumpInDelaySlot(StepFailure):
+    """A jump was executed in the delay slot of another control transfer."""
+
+
+class DivisionByZero(StepFailure):
+    """``div``/``divu`` with a zero divisor, which the VM cannot prove."""
+
+
+class PreimagePartUnavailable(StepFailure):
+    """A preimage read at an offset for which no part exists (missing key or past the end)."""
+
+
+class InvalidWitness(StepFailure):
+    """The calldata handed to the stateless verifier does not have the canonical layout."""
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+class ExecutionError(FaultproofError):
+    """A run stopped because a step failed; names where, so the program can be debugged."""
+
+    def __init__(self, step: int, pc: int, insn: int | None, symbol: str | None, cause: Exception) -> None:
+        self.step = step
+        self.pc = pc
+        self.insn = insn
+        self.symbol = symbol
+        self.cause = cause
+        word = "unreadable" if insn is None else f"0x{insn:08x}"
+        where = f" in {symbol}" if symbol else ""
+        super().__init__(f"step {step}: pc 0x{pc:08x}{where}, instruction {word}: {cause}")
+
+
+class TrapReached(FaultproofError):
+    """Execution reached a pc the caller marked as a trap (e.g. ``runtime.notesleep``)."""

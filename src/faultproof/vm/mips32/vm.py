@@ -1,0 +1,225 @@
+"""The stateful MIPS32 VM: full memory, program output, a preimage host, witnesses on demand.
+
+Two engines execute the same rules. ``step`` runs the reference transition of ``step.py`` and can
+record the memory proofs of the step; ``run`` uses the fast interpreter of ``fast.py`` for plain
+execution, which the tests hold equal to the reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from faultproof.errors import InvalidMemoryProof, TrapReached
+from faultproof.ints import be64
+from faultproof.memory import Memory, proof_size
+from faultproof.metadata import Metadata
+from faultproof.preimage.oracle import NoHost, PreimageHost
+from faultproof.preimage.parts import preimage_part
+from faultproof.vm.interface import FaultProofVM, PreimagePartSource, PreimageRead, StepProof
+from faultproof.vm.mips32 import step as reference
+from faultproof.vm.mips32.state import MipsState, encode_witness, state_hash
+
+ADDRESS_BITS = 32
+MEMORY_PROOF_SIZE = proof_size(ADDRESS_BITS)
+HINT_LENGTH_SIZE = 4
+
+
+class _LiveMemory:
+    """``StepMemory`` over the full memory, optionally recording the proof of each access.
+
+    Proofs are taken at the read, before the step's only write, so they are pre-step proofs.
+    """
+
+    __slots__ = ("memory", "proofs", "recording")
+
+    def __init__(self, memory: Memory, recording: bool) -> None:
+        self.memory = memory
+        self.recording = recording
+        self.proofs: dict[int, bytes] = {}
+
+    def read_word(self, address: int, proof_index: int) -> int:
+        if address & 3:
+            raise InvalidMemoryProof(f"unaligned memory access at 0x{address:08x}")
+        if self.recording:
+            self.proofs[proof_index] = self.memory.proof(address)
+        return self.memory.read_word(address)
+
+    def write_word(self, address: int, value: int, proof_index: int) -> None:
+        self.memory.write_word(address, value)
+
+
+class MipsVM(FaultProofVM):
+    """A MIPS32 program in execution, byte-compatible with Cannon ``singlethreaded-2``."""
+
+    kind: ClassVar[str] = "mips32"
+    go_env: ClassVar[dict[str, str]] = {"GOOS": "linux", "GOARCH": "mips", "GOMIPS": "softfloat", "CGO_ENABLED": "0"}
+    pc_digits: ClassVar[int] = 8
+
+    def __init__(
+        self,
+        state: MipsState | None = None,
+        memory: Memory | None = None,
+        last_hint: bytes = b"",
+        host: PreimageHost | None = None,
+    ) -> None:
+        self.state = state or MipsState()
+        self.memory = memory or Memory(ADDRESS_BITS)
+        self.host = host or NoHost()
+        self.last_hint = bytearray(last_hint)
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.last_preimage_read: PreimageRead | None = None
+        self._cached_key: bytes | None = None
+        self._cached_value = b""
+        self._traps: list[tuple[int, int]] = []
+        self._engine: object | None = None
+
+    # -- loading and saving ---------------------------------------------------------------------
+
+    @classmethod
+    def load_elf(cls, path: Path) -> tuple[MipsVM, Metadata]:
+        from faultproof.vm.mips32.elf import load_elf
+
+        state, memory, metadata = load_elf(path)
+        return cls(state, memory), metadata
+
+    @classmethod
+    def read_state(cls, path: Path) -> MipsVM:
+        from faultproof.vm.mips32.formats import read_state_file
+
+        state, memory, last_hint = read_state_file(path)
+        return cls(state, memory, last_hint)
+
+    @classmethod
+    def recognizes_state(cls, path: Path) -> bool:
+        from faultproof.vm.mips32.formats import recognizes_state_file
+
+        return recognizes_state_file(path)
+
+    def state_file_bytes(self, path: Path) -> bytes:
+        from faultproof.vm.mips32.formats import state_file_bytes
+
+        return state_file_bytes(path, self.state, self.memory, bytes(self.last_hint))
+
+    # -- the state ------------------------------------------------------------------------------
+
+    @property
+    def step_count(self) -> int:
+        return self.state.step
+
+    @property
+    def pc(self) -> int:
+        return self.state.pc
+
+    @property
+    def exited(self) -> bool:
+        return self.state.exited == 1
+
+    @property
+    def exit_code(self) -> int:
+        return self.state.exit_code
+
+    def witness(self) -> bytes:
+        return encode_witness(self.memory.merkle_root(), self.state)
+
+    def state_hash(self) -> bytes:
+        return state_hash(self.witness())
+
+    def instruction_at(self, pc: int) -> int:
+        return self.memory.read_word(pc & 0xFFFF_FFFC)
+
+    def page_count(self) -> int:
+        return len(self.memory.pages)
+
+    # -- the world outside the witness (StepIO) -------------------------------------------------
+
+    def preimage_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
+        """Serve the guest from the host's whole preimage, fetched once per key."""
+        if key != self._cached_key:
+            self._cached_value = self.host.get_preimage(key)
+            self._cached_key = key
+        self.last_preimage_read = PreimageRead(key, offset, len(self._cached_value))
+        return preimage_part(self._cached_value, offset)
+
+    def output(self, fd: int, address: int, count: int) -> None:
+        data = self.memory.read(address, count)
+        if fd == reference.FD_STDOUT:
+            self.stdout += data
+        elif fd == reference.FD_STDERR:
+            self.stderr += data
+        else:
+            self._hint_bytes(data)
+
+    def _hint_bytes(self, data: bytes) -> None:
+        """Buffer hint bytes and deliver every complete length-prefixed hint (§6.7)."""
+        self.last_hint += data
+        while len(self.last_hint) >= HINT_LENGTH_SIZE:
+            length = int.from_bytes(self.last_hint[:HINT_LENGTH_SIZE], "big")
+            if length > len(self.last_hint) - HINT_LENGTH_SIZE:
+                break
+            hint = bytes(self.last_hint[HINT_LENGTH_SIZE : HINT_LENGTH_SIZE + length])
+            del self.last_hint[: HINT_LENGTH_SIZE + length]
+            self.host.hint(hint)
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def step(self, proof: bool = False) -> StepProof | None:
+        self.last_preimage_read = None
+        before = self.state.copy()
+        pre_witness = self.witness() if proof else b""
+        memory = _LiveMemory(self.memory, recording=proof)
+        try:
+            self._check_trap(self.state.pc)
+            reference.step(self.state, memory, self)
+        except BaseException:
+            self.state = before
+            raise
+        if not proof:
+            return None
+        post_witness = self.witness()
+        empty_proof = bytes(MEMORY_PROOF_SIZE)
+        read = self.last_preimage_read
+        return StepProof(
+            step=before.step,
+            pre=state_hash(pre_witness),
+            post=state_hash(post_witness),
+            state_data=pre_witness,
+            proof_data=memory.proofs.get(0, empty_proof) + memory.proofs.get(1, empty_proof),
+            oracle_key=read.key if read else None,
+            oracle_value=be64(read.size) + self._cached_value if read else None,
+            oracle_offset=read.offset if read else 0,
+        )
+
+    def _check_trap(self, pc: int) -> None:
+        for start, end in self._traps:
+            if start <= pc < end:
+                raise TrapReached(f"reached a trap at pc 0x{pc:08x}")
+
+    def set_traps(self, ranges: list[tuple[int, int]]) -> None:
+        self._traps = list(ranges)
+        self._engine = None
+
+    def run(self, max_steps: int) -> None:
+        for _ in range(max_steps):
+            if self.exited:
+                return
+            self.step()
+            if self.last_preimage_read is not None:
+                return
+
+    @classmethod
+    def verify_step(
+        cls,
+        state_data: bytes,
+        proof_data: bytes,
+        local_context: bytes,
+        preimage_part: PreimagePartSource,
+        caller: bytes,
+    ) -> bytes:
+        from faultproof.vm.mips32.verifier import verify_step
+
+        return verify_step(state_data, proof_data, local_context, preimage_part, caller)
+
+
+__all__ = ["MipsVM"]
