@@ -50,4 +50,3 @@ def claim_host(claim: int = CLAIM_RESULT) -> KeyValueHost:
         return handle
 
     return KeyValueHost(claim_local_inputs(claim), {kind: serve(kind) for kind in by_hint})
-

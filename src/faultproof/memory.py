@@ -126,7 +126,9 @@ class Memory:
         while position < len(data):
             offset = address & (PAGE_SIZE - 1)
             chunk = min(len(data) - position, PAGE_SIZE - offset)
-            self.page(address >> PAGE_ADDRESS_BITS)[offset : offset + chunk] = data[position : position + chunk]
+            self.page(address >> PAGE_ADDRESS_BITS)[offset : offset + chunk] = data[
+                position : position + chunk
+            ]
             first = address >> LEAF_ADDRESS_BITS
             last = (address + chunk - 1) >> LEAF_ADDRESS_BITS
             self.dirty_leaves.update(range(first, last + 1))

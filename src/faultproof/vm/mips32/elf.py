@@ -107,7 +107,12 @@ def _load_segments(elf: ELFFile, data: bytes, memory: Memory) -> None:
         header = segment.header
         if header["p_type"] == "PT_MIPS_ABIFLAGS" or header["p_type"] == PT_MIPS_ABIFLAGS:
             continue
-        vaddr, filesz, memsz, offset = header["p_vaddr"], header["p_filesz"], header["p_memsz"], header["p_offset"]
+        vaddr, filesz, memsz, offset = (
+            header["p_vaddr"],
+            header["p_filesz"],
+            header["p_memsz"],
+            header["p_offset"],
+        )
         if filesz != memsz and not (header["p_type"] == "PT_LOAD" and filesz < memsz):
             raise ElfError(f"segment {index}: file size {filesz} differs from memory size {memsz}")
         if vaddr + memsz >= 1 << 32 or vaddr + memsz >= HEAP_START:
@@ -124,7 +129,8 @@ def _symbols(elf: ELFFile) -> list[Symbol]:
     for section in elf.iter_sections():
         if isinstance(section, SymbolTableSection):
             symbols.extend(
-                Symbol(symbol["st_value"], symbol["st_size"], symbol.name) for symbol in section.iter_symbols()
+                Symbol(symbol["st_value"], symbol["st_size"], symbol.name)
+                for symbol in section.iter_symbols()
             )
     return symbols
 

@@ -96,9 +96,10 @@ def decode_witness(witness: bytes) -> tuple[bytes, MipsState]:
     """Split a 226-byte witness into its memory root and the other fields."""
     if len(witness) != WITNESS_SIZE:
         raise StateFormatError(f"MIPS32 witness must be {WITNESS_SIZE} bytes, got {len(witness)}")
-    fields = _WITNESS.unpack(witness)
-    mem_root = fields[0]
-    state = MipsState(*fields[1:11], registers=list(fields[11:]))
+    (mem_root, key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, *registers) = _WITNESS.unpack(
+        witness
+    )
+    state = MipsState(key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, registers)
     return mem_root, state
 
 

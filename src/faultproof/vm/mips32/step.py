@@ -225,7 +225,9 @@ def step(state: MipsState, memory: StepMemory, io: StepIO) -> None:
 IMMEDIATE_AS_SPECIAL = {0x08: 0x20, 0x09: 0x21, 0x0A: 0x2A, 0x0B: 0x2B, 0x0C: 0x24, 0x0D: 0x25, 0x0E: 0x26}
 
 # SPECIAL functions whose ALU value is ``rs``: their real effect is applied after the ALU (step 12).
-PASS_THROUGH_FUNCTIONS = frozenset({0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1A, 0x1B})
+PASS_THROUGH_FUNCTIONS = frozenset(
+    {0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1A, 0x1B}
+)
 
 
 def execute_alu(insn: int, op: int, fn: int, rs: int, rt: int, mem: int) -> int:
@@ -466,7 +468,9 @@ def sys_mmap(state: MipsState, address: int, length: int) -> tuple[int, int]:
     return result, 0
 
 
-def sys_read(state: MipsState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int) -> tuple[int, int]:
+def sys_read(
+    state: MipsState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int
+) -> tuple[int, int]:
     """``read``: EOF on stdin, acks on the hint channel, preimage bytes on fd 5."""
     if fd == FD_STDIN:
         return 0, 0
@@ -491,7 +495,9 @@ def read_preimage(state: MipsState, memory: StepMemory, io: StepIO, buffer: int,
     return length
 
 
-def sys_write(state: MipsState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int) -> tuple[int, int]:
+def sys_write(
+    state: MipsState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int
+) -> tuple[int, int]:
     """``write``: output fds succeed without state change; fd 6 appends to the preimage key."""
     if fd in (FD_STDOUT, FD_STDERR, FD_HINT_WRITE):
         io.output(fd, buffer, count)

@@ -1,0 +1,62 @@
+"""``faultproof examples``: build the Go guests and run `hello` and `claim` in a VM.
+
+The project's main job on a fresh machine: it shows a real Go program running inside the fault proof
+VM, its output, and the 32-byte state hash that a claim about that run would commit to.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from faultproof.examples import CLAIM_RESULT, claim_host
+from faultproof.preimage.oracle import PreimageHost
+from faultproof.programs import build_programs
+from faultproof.vm import vm_class
+from faultproof.vm.interface import FaultProofVM
+
+RUN_CHUNK = 1_000_000
+
+
+def _run_to_exit(vm: FaultProofVM) -> float:
+    """Run until the program exits; return the elapsed seconds."""
+    started = time.perf_counter()
+    while not vm.exited:
+        vm.run(RUN_CHUNK)
+    return time.perf_counter() - started
+
+
+def _show(name: str, elf: Path, vm_kind: str, host: PreimageHost | None) -> None:
+    vm, _ = vm_class(vm_kind).load_elf(elf)
+    if host is not None:
+        vm.host = host
+    prestate = vm.state_hash()
+    elapsed = _run_to_exit(vm)
+    click.secho(f"── {name} ({vm_kind}) ", bold=True)
+    click.echo(f"   absolute prestate  0x{prestate.hex()}")
+    for label, stream in (("stdout", vm.stdout), ("stderr", vm.stderr)):
+        for line in bytes(stream).decode(errors="replace").splitlines():
+            click.echo(f"   {label}  │ {line}")
+    rate = vm.step_count / elapsed if elapsed else 0.0
+    click.echo(f"   exit code          {vm.exit_code}   after {vm.step_count:,} steps ({rate:,.0f} steps/s)")
+    click.echo(f"   final state hash   0x{vm.state_hash().hex()}")
+
+
+@click.command("examples")
+@click.option("--vm", "vm_kind", default="mips32", show_default=True, help="The VM to run the guests in.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/programs"),
+    show_default=True,
+    help="Where the guest ELF files are built.",
+)
+def examples(vm_kind: str, out: Path) -> None:
+    """Build the example Go programs and run `hello` and `claim` (a true and a false claim)."""
+    vm_type = vm_class(vm_kind)
+    elves = build_programs(vm_type.kind, vm_type.go_env, out, names=("hello", "claim"))
+    _show("hello", elves["hello"], vm_kind, None)
+    _show(f"claim {CLAIM_RESULT} (true)", elves["claim"], vm_kind, claim_host(CLAIM_RESULT))
+    _show(f"claim {CLAIM_RESULT + 1} (false)", elves["claim"], vm_kind, claim_host(CLAIM_RESULT + 1))
