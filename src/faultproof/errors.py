@@ -25,6 +25,10 @@ class UsageError(FaultproofError):
     """A command-line argument is malformed (e.g. a step pattern)."""
 
 
+class OutputError(FaultproofError):
+    """A result file cannot be written (missing folder, permissions, full disk)."""
+
+
 class GuestBuildError(FaultproofError):
     """The Go guest programs could not be built."""
 

@@ -147,8 +147,10 @@ def load_elf(path: Path) -> tuple[MipsState, Memory, Metadata]:
         memory = Memory(32)
         _load_segments(elf, data, memory)
         symbols = _symbols(elf)
+    except ElfError as error:
+        raise ElfError(f"{path}: {error}") from error
     except (PyElfError, ConstructError, ValueError, KeyError) as error:
-        raise ElfError(f"malformed ELF {path}: {error}") from error
+        raise ElfError(f"{path}: malformed ELF: {error}") from error
 
     # GO PATCHES (§8.4)
     for symbol in symbols:

@@ -21,7 +21,7 @@ from faultproof.errors import (
     InvalidInstruction,
     JumpInDelaySlot,
 )
-from faultproof.ints import MASK32, be32, sign_extend, to_signed32, u32
+from faultproof.ints import MASK32, be32, sign_extend, to_signed32, u32, u64
 from faultproof.vm.mips32.state import REG_A0, REG_A1, REG_A2, REG_A3, REG_RA, REG_V0, MipsState
 
 INSTRUCTION_PROOF = 0
@@ -141,7 +141,7 @@ def step(state: MipsState, memory: StepMemory, io: StepIO) -> None:
         raise InvalidExitedValue("exited byte must be 0 or 1")
     if state.exited == 1:
         return
-    state.step += 1
+    state.step = u64(state.step + 1)
 
     insn = memory.read_word(state.pc, INSTRUCTION_PROOF)
     op = opcode(insn)

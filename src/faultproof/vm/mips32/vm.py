@@ -139,8 +139,9 @@ class MipsVM(FaultProofVM):
         if key != self._cached_key:
             self._cached_value = self.host.get_preimage(key)
             self._cached_key = key
+        part = preimage_part(self._cached_value, offset)
         self.last_preimage_read = PreimageRead(key, offset, len(self._cached_value))
-        return preimage_part(self._cached_value, offset)
+        return part
 
     def output(self, fd: int, address: int, count: int) -> None:
         data = self.memory.read(address, count)
@@ -197,16 +198,25 @@ class MipsVM(FaultProofVM):
                 raise TrapReached(f"reached a trap at pc 0x{pc:08x}")
 
     def set_traps(self, ranges: list[tuple[int, int]]) -> None:
+        """The fast interpreter decodes traps into its handlers; it re-decodes only changed ranges."""
+        from faultproof.vm.mips32.fast import FastInterpreter
+
         self._traps = list(ranges)
-        self._engine = None
+        if isinstance(self._engine, FastInterpreter):
+            self._engine.set_traps(self._traps)
 
     def run(self, max_steps: int) -> None:
-        for _ in range(max_steps):
-            if self.exited:
-                return
-            self.step()
-            if self.last_preimage_read is not None:
-                return
+        """Plain execution by the fast interpreter, which defers to ``step`` for rare instructions.
+
+        The interpreter keeps its decoded handlers between runs; it is rebuilt when the state or
+        memory object it is bound to has been replaced (a failed ``step`` restores a copy).
+        """
+        from faultproof.vm.mips32.fast import FastInterpreter
+
+        engine = self._engine
+        if not isinstance(engine, FastInterpreter) or not engine.serves(self):
+            engine = self._engine = FastInterpreter(self, self._traps)
+        engine.run(max_steps)
 
     @classmethod
     def verify_step(

@@ -1,0 +1,5 @@
+"""``python -m faultproof.cli``: the same as the ``faultproof`` command."""
+
+from faultproof.cli.main import main
+
+main()

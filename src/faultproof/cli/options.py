@@ -1,0 +1,44 @@
+"""Options shared by several commands, so they read and behave the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from faultproof.errors import UsageError
+from faultproof.vm import VM_NAMES
+
+F = TypeVar("F", bound=Callable[..., object])
+
+DEFAULT_VM = VM_NAMES[0]
+
+# Upstream's ``--type`` names for state versions, accepted so Cannon command lines work unchanged.
+CANNON_STATE_TYPES = {"singlethreaded-2": "mips32"}
+
+
+def vm_option(default: str) -> Callable[[F], F]:
+    """``--vm``: the VM kind; ``default`` says what happens without it."""
+    return click.option(
+        "--vm", "vm_kind", type=click.Choice(VM_NAMES), default=None, help=f"The fault proof VM ({default})."
+    )
+
+
+def cannon_type_option() -> Callable[[F], F]:
+    """``--type``: Cannon's name for the state version, an alias of ``--vm``."""
+    return click.option(
+        "--type",
+        "cannon_type",
+        type=click.Choice(list(CANNON_STATE_TYPES)),
+        default=None,
+        help="Cannon's state version name (singlethreaded-2 = --vm mips32).",
+    )
+
+
+def resolve_vm_kind(vm_kind: str | None, cannon_type: str | None) -> str:
+    """The VM chosen by ``--vm`` or ``--type``, which must agree when both are given."""
+    aliased = CANNON_STATE_TYPES[cannon_type] if cannon_type else None
+    if vm_kind and aliased and vm_kind != aliased:
+        raise UsageError(f"--type {cannon_type} means --vm {aliased}, which contradicts --vm {vm_kind}")
+    return vm_kind or aliased or DEFAULT_VM

@@ -1,0 +1,111 @@
+"""``run``: execute a state, writing snapshots, step proofs and the final state (mips32.md §10.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from faultproof.cli.options import vm_option
+from faultproof.cli.progress import RunProgress
+from faultproof.errors import UsageError
+from faultproof.fileio import STDOUT, read_metadata, write_state
+from faultproof.runner import NEVER, RunOptions, run_vm
+from faultproof.vm import read_state
+
+PATTERN_HELP = "never, always, =N or %N"
+
+
+def _check_folder(name: str, flag: str) -> None:
+    """Refuse an output in a missing folder before the run, not after hours of it."""
+    if name in ("", STDOUT):
+        return
+    folder = Path(name).parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag}: folder {folder} of {name} does not exist")
+
+
+@click.command("run")
+@vm_option("default: recognized from the state file")
+@click.option("--input", "input_path", default="state.json", show_default=True, help="The state to run.")
+@click.option(
+    "--output",
+    default="out.json",
+    show_default=True,
+    help="Where to write the final state; .bin/.bin.gz for binary, else JSON, - for stdout, '' for nowhere.",
+)
+@click.option("--proof-at", default="", help=f"Steps to write a step proof for ({PATTERN_HELP}).")
+@click.option(
+    "--proof-fmt", default="proof-%d.json", show_default=True, help="Proof file name; %d is the step."
+)
+@click.option("--snapshot-at", default="", help=f"Steps to write the pre-step state at ({PATTERN_HELP}).")
+@click.option(
+    "--snapshot-fmt", default="state-%d.json", show_default=True, help="Snapshot file name; %d is the step."
+)
+@click.option("--stop-at", default="", help=f"Steps to stop at, before executing them ({PATTERN_HELP}).")
+@click.option(
+    "--info-at", default="%100000", show_default=True, help=f"Steps to report progress at ({PATTERN_HELP})."
+)
+@click.option(
+    "--meta", default="meta.json", show_default=True, help="Symbol metadata from load-elf; '' for none."
+)
+@click.option(
+    "--stop-at-preimage-type",
+    default="",
+    help="Stop after reading a preimage of this key type: local, keccak, sha256, blob, precompile or any.",
+)
+@click.option(
+    "--stop-at-preimage",
+    default="",
+    help="Stop after reading a preimage whose key starts with this hex prefix, at offset @N (default 0).",
+)
+@click.option(
+    "--stop-at-preimage-larger-than",
+    default="",
+    help="Stop after reading a preimage whose length-prefixed size exceeds this many bytes.",
+)
+def run(
+    vm_kind: str | None,
+    input_path: str,
+    output: str,
+    proof_at: str,
+    proof_fmt: str,
+    snapshot_at: str,
+    snapshot_fmt: str,
+    stop_at: str,
+    info_at: str,
+    meta: str,
+    stop_at_preimage_type: str,
+    stop_at_preimage: str,
+    stop_at_preimage_larger_than: str,
+) -> None:
+    """Run a state until the program exits or a stop condition holds.
+
+    The guest's stdout and stderr are passed to this process's stdout and stderr as the program
+    produces them. If a step fails, the run stops with an error naming the step, and the final
+    state is not written (snapshots and proofs written before stay valid).
+    """
+    # Flags first: a typo should not cost reading a large state.
+    options = RunOptions.from_flags(
+        info_at=info_at,
+        stop_at=stop_at,
+        snapshot_at=snapshot_at,
+        snapshot_fmt=snapshot_fmt,
+        proof_at=proof_at,
+        proof_fmt=proof_fmt,
+        stop_at_preimage_type=stop_at_preimage_type,
+        stop_at_preimage=stop_at_preimage,
+        stop_at_preimage_larger_than=stop_at_preimage_larger_than,
+    )
+    _check_folder(output, "--output")
+    if options.snapshot_at != NEVER:
+        _check_folder(snapshot_fmt % 0, "--snapshot-fmt")
+    if options.proof_at != NEVER:
+        _check_folder(proof_fmt % 0, "--proof-fmt")
+    vm = read_state(Path(input_path), vm_kind)
+    metadata = read_metadata(meta) if meta else None
+    with RunProgress(vm.pc_digits) as progress:
+        result = run_vm(vm, options, metadata, progress)
+    if output:
+        write_state(vm, output)
+    progress.finish(result, vm.exit_code)

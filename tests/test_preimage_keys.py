@@ -1,0 +1,249 @@
+"""Preimage keys, localization, streams and parts (spec: preimage-oracle.md §1–§3, vectors of §7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from faultproof.crypto import keccak256, sha256
+from faultproof.errors import PreimageNotFound, PreimagePartUnavailable
+from faultproof.ints import be64
+from faultproof.preimage.keys import (
+    KeyType,
+    describe_key,
+    keccak256_key,
+    local_key,
+    localize,
+    sha256_key,
+    typed,
+)
+from faultproof.preimage.oracle import KeyValueHost, NoHost
+from faultproof.preimage.parts import PreimagesAsParts, preimage_part, preimage_stream
+
+
+def h(text: str) -> bytes:
+    return bytes.fromhex(text.removeprefix("0x"))
+
+
+LOCAL_KEY_1 = h("0x0100000000000000000000000000000000000000000000000000000000000001")
+CONTEXT = bytes([0x22]) * 32
+SENDER = bytes([0x11]) * 20
+LOCALIZED_1 = h("0x010a0c5dcb5a27385afd006e6921e00b436b6ef2e968343e1cd3a408897f1643")
+KECCAK_EMPTY = h("0x02d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
+KECCAK_FAULTPROOF = h("0x024c2867a87e758d67d8a8b0b3cdb8a3069918ba7fd309ff6c61b82254419a6a")
+SHA256_EMPTY = h("0x04b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+SHA256_FAULTPROOF = h("0x04faef04edff2410932e5c7ae507c6a7060243c63b445adbba39826d3127c74e")
+
+# -- §7 vectors: keys ---------------------------------------------------------------------------
+
+
+def test_local_key_index_1() -> None:
+    assert local_key(1) == LOCAL_KEY_1
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (0, "01" + "00" * 31),
+        (2, "01" + "00" * 30 + "02"),
+        (0x0102_0304_0506_0708, "01" + "00" * 23 + "0102030405060708"),
+        (2**64 - 1, "01" + "00" * 23 + "ff" * 8),
+    ],
+)
+def test_local_key_layout(index: int, expected: str) -> None:
+    """``0x01 ‖ 23 zero bytes ‖ BE8(index)`` (§1)."""
+    assert local_key(index).hex() == expected
+
+
+def test_localize_vector() -> None:
+    assert localize(LOCAL_KEY_1, CONTEXT, SENDER) == LOCALIZED_1
+
+
+def test_localize_is_type_1_and_binds_context_and_sender() -> None:
+    other_context = localize(LOCAL_KEY_1, bytes([0x23]) * 32, SENDER)
+    other_sender = localize(LOCAL_KEY_1, CONTEXT, bytes([0x12]) * 20)
+    other_key = localize(local_key(2), CONTEXT, SENDER)
+    assert len({LOCALIZED_1, other_context, other_sender, other_key}) == 4
+    for key in (other_context, other_sender, other_key):
+        assert key[0] == 0x01 and len(key) == 32
+
+
+def test_localize_formula() -> None:
+    """``typed(1, H(key ‖ leftpad32(sender) ‖ context))``, written out from §2.1."""
+    preimage = LOCAL_KEY_1 + bytes(12) + SENDER + CONTEXT
+    assert len(preimage) == 96
+    assert localize(LOCAL_KEY_1, CONTEXT, SENDER) == b"\x01" + keccak256(preimage)[1:]
+
+
+def test_two_argument_context_vector() -> None:
+    """§2.2 context ``H(disputedClaim ‖ BE32(disputedPos))`` with illustrative inputs (§7)."""
+    context = keccak256(bytes([0x33]) * 32 + (2**31).to_bytes(32, "big"))
+    assert context == h("0xebaa35d95ea7e64857ca13d2bcf6fea61512b007d1880cb1d7c01da047e07688")
+
+
+def test_keccak_empty_string() -> None:
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    assert keccak256_key(b"") == KECCAK_EMPTY
+
+
+def test_keccak_faultproof() -> None:
+    assert keccak256_key(b"faultproof") == KECCAK_FAULTPROOF
+
+
+def test_sha256_empty_string() -> None:
+    assert sha256(b"").hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert sha256_key(b"") == SHA256_EMPTY
+
+
+def test_sha256_faultproof() -> None:
+    assert sha256_key(b"faultproof") == SHA256_FAULTPROOF
+
+
+def test_typed_replaces_only_byte_0() -> None:
+    digest = bytes(range(0xE0, 0x100))
+    assert typed(KeyType.BLOB, digest) == bytes([5]) + digest[1:]
+    assert KECCAK_FAULTPROOF[1:] == keccak256(b"faultproof")[1:]
+
+
+# -- §7 vectors: blob and precompile keys (typed keccak of the documented key preimages) -----------
+
+BLS_MODULUS = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+ROOT_OF_UNITY = 0x564C0A11A0F704F4FC3E8ACFE0F8245F0AD1347B378FBF96E206DA11A5D36306
+ZERO_BLOB_COMMITMENT = bytes([0xC0]) + bytes(47)
+
+
+def bitrev12(i: int) -> int:
+    return int(f"{i:012b}"[::-1], 2)
+
+
+def test_blob_domain_points() -> None:
+    """§1.1: ω = 7^((r-1)/4096), z_i = ω^bitrev12(i); z_0 = 1, z_1 = r - 1, z_2 as listed."""
+    assert pow(7, (BLS_MODULUS - 1) // 4096, BLS_MODULUS) == ROOT_OF_UNITY
+    z = [pow(ROOT_OF_UNITY, bitrev12(i), BLS_MODULUS) for i in range(3)]
+    assert z[0] == 1
+    assert z[1] == BLS_MODULUS - 1
+    assert z[2] == 0x8D51CCCE760304D0EC030002760300000001000000000000
+
+
+def test_blob_versioned_hash_and_commitment_key() -> None:
+    versioned = b"\x01" + sha256(ZERO_BLOB_COMMITMENT)[1:]
+    assert versioned == h("0x010657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014")
+    assert typed(KeyType.SHA256, versioned) == h(
+        "0x040657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014"
+    )
+
+
+@pytest.mark.parametrize(
+    ("z", "expected"),
+    [
+        (1, "0x05d0386f1692642e9b46449e7ee5a7aaa85d92ab248930e0ff388ed56c79977e"),
+        (BLS_MODULUS - 1, "0x0548a8b457e7d906d8d22e959da25e1162d6f70cfaf8fc55338f898581217adb"),
+    ],
+)
+def test_blob_keys(z: int, expected: str) -> None:
+    key = typed(KeyType.BLOB, keccak256(ZERO_BLOB_COMMITMENT + z.to_bytes(32, "big")))
+    assert key == h(expected)
+
+
+def test_precompile_key() -> None:
+    address = bytes(19) + b"\x01"
+    key = typed(KeyType.PRECOMPILE, keccak256(address + be64(3000) + bytes(128)))
+    assert key == h("0x0634ede7674d561ed0d622612b957ba7595909b7fe94b52956a7fb8acc6c1aa3")
+
+
+def test_key_types() -> None:
+    assert [t.value for t in KeyType] == [1, 2, 3, 4, 5, 6]
+    assert [t.name for t in KeyType][:2] == ["LOCAL", "KECCAK256"]
+
+
+def test_describe_key_names_type_and_hex() -> None:
+    text = describe_key(KECCAK_FAULTPROOF)
+    assert "keccak256" in text and KECCAK_FAULTPROOF.hex() in text
+    assert "local" in describe_key(LOCAL_KEY_1)
+    assert "type 200" in describe_key(bytes([200]) + bytes(31))
+
+
+# -- §3 streams and parts --------------------------------------------------------------------------
+
+FAULTPROOF_STREAM = h("000000000000000a6661756c7470726f6f66")
+
+
+def test_stream_of_faultproof() -> None:
+    assert preimage_stream(b"faultproof") == FAULTPROOF_STREAM
+    assert preimage_stream(b"") == bytes(8)
+
+
+def test_part_at_offset_0() -> None:
+    part, length = preimage_part(b"faultproof", 0)
+    assert length == 18
+    assert part == FAULTPROOF_STREAM + bytes(14)
+
+
+def test_part_at_offset_17() -> None:
+    part, length = preimage_part(b"faultproof", 17)
+    assert length == 1
+    assert part == b"\x66" + bytes(31)
+
+
+@pytest.mark.parametrize("offset", [18, 19, 2**32])
+def test_part_at_or_past_end_is_invalid(offset: int) -> None:
+    with pytest.raises(PreimagePartUnavailable):
+        preimage_part(b"faultproof", offset)
+
+
+@pytest.mark.parametrize(
+    ("size", "offset", "part_len"),
+    [(0, 0, 8), (0, 7, 1), (24, 0, 32), (24, 1, 31), (25, 0, 32), (25, 1, 32), (25, 2, 31), (100, 40, 32),
+     (100, 100, 8), (100, 107, 1)],
+)
+def test_part_length(size: int, offset: int, part_len: int) -> None:
+    """``partLen = min(32, len + 8 - o)``; the part is ``(S ‖ 0^32)[o : o + 32]``."""
+    value = bytes((i * 7 + 1) & 0xFF for i in range(size))
+    stream = size.to_bytes(8, "big") + value
+    part, length = preimage_part(value, offset)
+    assert length == part_len
+    assert part == (stream + bytes(32))[offset : offset + 32]
+
+
+def test_empty_preimage_has_no_part_at_8() -> None:
+    with pytest.raises(PreimagePartUnavailable):
+        preimage_part(b"", 8)
+
+
+def test_preimages_as_parts() -> None:
+    parts = PreimagesAsParts({KECCAK_FAULTPROOF: b"faultproof"})
+    assert parts.read_part(KECCAK_FAULTPROOF, 17) == (b"\x66" + bytes(31), 1)
+    with pytest.raises(PreimagePartUnavailable):
+        parts.read_part(KECCAK_FAULTPROOF, 18)
+    with pytest.raises(PreimagePartUnavailable):
+        parts.read_part(KECCAK_EMPTY, 0)
+
+
+# -- hosts -----------------------------------------------------------------------------------------
+
+
+def test_key_value_host() -> None:
+    host = KeyValueHost({KECCAK_FAULTPROOF: b"faultproof"})
+    assert host.get_preimage(KECCAK_FAULTPROOF) == b"faultproof"
+    with pytest.raises(PreimageNotFound) as raised:
+        host.get_preimage(KECCAK_EMPTY)
+    assert KECCAK_EMPTY.hex() in str(raised.value)
+    assert raised.value.key == KECCAK_EMPTY
+
+
+def test_key_value_host_hint_handlers() -> None:
+    def fetch(argument: bytes, host: KeyValueHost) -> None:
+        host.add(keccak256_key(argument), argument)
+
+    host = KeyValueHost(hint_handlers={"fetch": fetch})
+    host.hint(b"fetch faultproof")
+    host.hint(b"other x")
+    assert host.get_preimage(KECCAK_FAULTPROOF) == b"faultproof"
+    assert host.hints == [b"fetch faultproof", b"other x"]
+    assert host.unhandled_hints == [b"other x"]
+
+
+def test_no_host() -> None:
+    host = NoHost()
+    host.hint(b"anything")
+    with pytest.raises(PreimageNotFound):
+        host.get_preimage(LOCAL_KEY_1)
