@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faultproof.errors import DivisionByZero, InvalidExitedValue, TrapReached
+from faultproof.errors import DivisionByZero, InvalidExitedValue, InvalidMemoryProof, TrapReached
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
 from faultproof.preimage.oracle import PreimageHost
@@ -29,6 +29,7 @@ from faultproof.vm.mips32.vm import MipsVM
 
 MASK32 = 0xFFFF_FFFF
 CHUNK = 9973  # prime, so chunk ends fall on every kind of instruction
+HELLO_STEP_LIMIT = 2_000_000  # bounds on runs, so that a diverging engine fails instead of looping
 
 # name -> (program, host factory); ``claim_false`` is the negative variant of mips32.md §11.2
 PROGRAMS: dict[str, tuple[str, Callable[[], PreimageHost] | None]] = {
@@ -102,12 +103,12 @@ def program_params() -> list[object]:
 @pytest.mark.parametrize("name", program_params())
 def test_whole_program_matches_reference(mips_elves: dict[str, Path], name: str) -> None:
     """Run to the end in as few ``run`` calls as the preimage stops allow."""
-    vm = load(mips_elves, name)
-    runs = 0
-    while not vm.exited:
-        vm.run(1 << 62)
-        runs += 1
     expected = reference_trace(mips_elves, name)
+    vm = load(mips_elves, name)
+    runs, limit = 0, 2 * expected.outcome.steps
+    while not vm.exited and vm.step_count < limit:
+        vm.run(limit - vm.step_count)
+        runs += 1
     assert Outcome.of(vm) == expected.outcome
     # ``run`` returns once per preimage read and once at exit
     assert runs == len(expected.preimage_reads) + 1
@@ -144,7 +145,7 @@ def test_fast_path_rarely_defers_to_reference(mips_elves: dict[str, Path]) -> No
         return reference_step(proof)
 
     vm.step = counting_step  # type: ignore[method-assign,assignment]
-    vm.run(1 << 62)
+    vm.run(HELLO_STEP_LIMIT)
     assert vm.exited
     assert reference_steps < vm.step_count // 200
 
@@ -406,6 +407,17 @@ def test_state_after_failure_is_usable() -> None:
     assert (vm.state.lo, vm.state.hi, vm.state.registers[10], vm.step_count) == (3, 1, 1, 2)
 
 
+def test_jump_to_unaligned_pc_fails_at_the_fetch() -> None:
+    """Jumps to unaligned addresses are accepted; the next fetch FAILs (§7.6), from that state."""
+    vm = program_vm([0x0100_0008, 0x0000_0000])  # jr $t0; nop
+    vm.state.registers[8] = CODE + 0x102
+    vm.run(2)
+    witness = vm.witness()
+    with pytest.raises(InvalidMemoryProof):
+        vm.run(1)
+    assert (vm.pc, vm.step_count, vm.witness()) == (CODE + 0x102, 2, witness)
+
+
 # -- self-modifying code --------------------------------------------------------------------------
 
 
@@ -472,7 +484,7 @@ def test_trap_stops_before_the_step(mips_elves: dict[str, Path]) -> None:
     vm.run(1000)  # handlers exist before the traps are set
     vm.set_traps([(0x10, 0x20), trap])
     with pytest.raises(TrapReached):
-        vm.run(1 << 62)
+        vm.run(HELLO_STEP_LIMIT)
     assert trap[0] <= vm.pc < trap[1]
 
     # The state is the one before the trapped step: an untrapped VM has it after as many steps
@@ -489,7 +501,7 @@ def test_trap_stops_before_the_step(mips_elves: dict[str, Path]) -> None:
         vm.run(1)
     assert vm.witness() == untrapped.witness()
     vm.set_traps([])
-    vm.run(1 << 62)
+    vm.run(HELLO_STEP_LIMIT)
     assert vm.exited and vm.stdout == b"hello world!\n"
 
 
@@ -525,9 +537,9 @@ def test_traps_toggled_around_every_syscall(mips_elves: dict[str, Path]) -> None
     interpreter = vm._engine
     vm.set_traps(traps)
     hits = 0
-    while not vm.exited:
+    while not vm.exited and vm.step_count < HELLO_STEP_LIMIT:
         try:
-            vm.run(1 << 62)
+            vm.run(HELLO_STEP_LIMIT)
         except TrapReached:
             hits += 1
             assert vm.pc in syscalls

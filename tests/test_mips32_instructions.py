@@ -314,8 +314,12 @@ SHIFTS = [
     V(id="sll-31", insn=sll(T0, T1, 31), regs={T1: X}, post_regs={T0: 0x8000_0000}),
     V(id="sll-31-even", insn=sll(T0, T1, 31), regs={T1: 0xFFFF_FFFE}, post_regs={T0: 0}),
     # The rs field of sll is reserved; it is never checked and never used (§7.1).
-    V(id="sll-rs-field-ignored", insn=special(0x00, rs=T2, rt=T1, rd=T0, sa=4), regs={T1: X, T2: 7},
-      post_regs={T0: 0x7654_3210}),
+    V(
+        id="sll-rs-field-ignored",
+        insn=special(0x00, rs=T2, rt=T1, rd=T0, sa=4),
+        regs={T1: X, T2: 7},
+        post_regs={T0: 0x7654_3210},
+    ),
     V(id="srl-0", insn=srl(T0, T1, 0), regs={T1: X}, post_regs={T0: 0x8765_4321}),
     V(id="srl-1", insn=srl(T0, T1, 1), regs={T1: X}, post_regs={T0: 0x43B2_A190}),
     V(id="srl-4", insn=srl(T0, T1, 4), regs={T1: X}, post_regs={T0: 0x0876_5432}),
@@ -333,49 +337,73 @@ SHIFTS = [
     V(id="sllv-1", insn=sllv(T0, T1, T2), regs={T1: X, T2: 1}, post_regs={T0: 0x0ECA_8642}),
     V(id="sllv-31", insn=sllv(T0, T1, T2), regs={T1: X, T2: 31}, post_regs={T0: 0x8000_0000}),
     V(id="sllv-32-is-0", insn=sllv(T0, T1, T2), regs={T1: X, T2: 32}, post_regs={T0: 0x8765_4321}),
-    V(id="sllv-high-bits", insn=sllv(T0, T1, T2), regs={T1: X, T2: 0xFFFF_FFE4},
-      post_regs={T0: 0x7654_3210}),
-    V(id="sllv-all-ones-is-31", insn=sllv(T0, T1, T2), regs={T1: X, T2: 0xFFFF_FFFF},
-      post_regs={T0: 0x8000_0000}),
+    V(id="sllv-high-bits", insn=sllv(T0, T1, T2), regs={T1: X, T2: 0xFFFF_FFE4}, post_regs={T0: 0x7654_3210}),
+    V(
+        id="sllv-all-ones-is-31",
+        insn=sllv(T0, T1, T2),
+        regs={T1: X, T2: 0xFFFF_FFFF},
+        post_regs={T0: 0x8000_0000},
+    ),
     V(id="srlv-0", insn=srlv(T0, T1, T2), regs={T1: X, T2: 0}, post_regs={T0: 0x8765_4321}),
     V(id="srlv-1", insn=srlv(T0, T1, T2), regs={T1: X, T2: 1}, post_regs={T0: 0x43B2_A190}),
     V(id="srlv-31", insn=srlv(T0, T1, T2), regs={T1: X, T2: 31}, post_regs={T0: 1}),
     V(id="srlv-32-is-0", insn=srlv(T0, T1, T2), regs={T1: X, T2: 32}, post_regs={T0: 0x8765_4321}),
-    V(id="srlv-high-bits", insn=srlv(T0, T1, T2), regs={T1: X, T2: 0x8000_0004},
-      post_regs={T0: 0x0876_5432}),
+    V(id="srlv-high-bits", insn=srlv(T0, T1, T2), regs={T1: X, T2: 0x8000_0004}, post_regs={T0: 0x0876_5432}),
     V(id="srav-0", insn=srav(T0, T1, T2), regs={T1: X, T2: 0}, post_regs={T0: 0x8765_4321}),
     V(id="srav-1", insn=srav(T0, T1, T2), regs={T1: X, T2: 1}, post_regs={T0: 0xC3B2_A190}),
     V(id="srav-31", insn=srav(T0, T1, T2), regs={T1: X, T2: 31}, post_regs={T0: 0xFFFF_FFFF}),
     # §0: singlethreaded-2 masks the srav amount (1.0.1 used the whole rs and gave 0/-1 for rs >= 32).
     V(id="srav-32-is-0", insn=srav(T0, T1, T2), regs={T1: X, T2: 32}, post_regs={T0: 0x8765_4321}),
     V(id="srav-33-is-1", insn=srav(T0, T1, T2), regs={T1: X, T2: 33}, post_regs={T0: 0xC3B2_A190}),
-    V(id="srav-high-bits", insn=srav(T0, T1, T2), regs={T1: X, T2: 0xFFFF_FFE4},
-      post_regs={T0: 0xF876_5432}),
-    V(id="srav-positive-high-bits", insn=srav(T0, T1, T2), regs={T1: P, T2: 0x1234_5664},
-      post_regs={T0: 0x0765_4321}),
+    V(id="srav-high-bits", insn=srav(T0, T1, T2), regs={T1: X, T2: 0xFFFF_FFE4}, post_regs={T0: 0xF876_5432}),
+    V(
+        id="srav-positive-high-bits",
+        insn=srav(T0, T1, T2),
+        regs={T1: P, T2: 0x1234_5664},
+        post_regs={T0: 0x0765_4321},
+    ),
 ]
 
 # -- SPECIAL: arithmetic, logic, comparisons ---------------------------------------------------
 
 ARITHMETIC = [
     V(id="add", insn=add(T0, T1, T2), regs={T1: 5, T2: 7}, post_regs={T0: 12}),
-    V(id="add-overflow-no-trap", insn=add(T0, T1, T2), regs={T1: 0x7FFF_FFFF, T2: 1},
-      post_regs={T0: 0x8000_0000}),
+    V(
+        id="add-overflow-no-trap",
+        insn=add(T0, T1, T2),
+        regs={T1: 0x7FFF_FFFF, T2: 1},
+        post_regs={T0: 0x8000_0000},
+    ),
     V(id="add-wraps", insn=add(T0, T1, T2), regs={T1: 0xFFFF_FFFF, T2: 2}, post_regs={T0: 1}),
-    V(id="add-negative-overflow", insn=add(T0, T1, T2), regs={T1: 0x8000_0000, T2: 0x8000_0000},
-      post_regs={T0: 0}),
-    V(id="addu", insn=addu(T0, T1, T2), regs={T1: 0x1234_5678, T2: 0x1111_1111},
-      post_regs={T0: 0x2345_6789}),
-    V(id="addu-wraps", insn=addu(T0, T1, T2), regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
-      post_regs={T0: 0xFFFF_FFFE}),
+    V(
+        id="add-negative-overflow",
+        insn=add(T0, T1, T2),
+        regs={T1: 0x8000_0000, T2: 0x8000_0000},
+        post_regs={T0: 0},
+    ),
+    V(id="addu", insn=addu(T0, T1, T2), regs={T1: 0x1234_5678, T2: 0x1111_1111}, post_regs={T0: 0x2345_6789}),
+    V(
+        id="addu-wraps",
+        insn=addu(T0, T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
+        post_regs={T0: 0xFFFF_FFFE},
+    ),
     V(id="addu-same-register", insn=addu(T1, T1, T1), regs={T1: 0x8000_0001}, post_regs={T1: 2}),
     V(id="sub", insn=sub(T0, T1, T2), regs={T1: 5, T2: 3}, post_regs={T0: 2}),
-    V(id="sub-overflow-no-trap", insn=sub(T0, T1, T2), regs={T1: 0x8000_0000, T2: 1},
-      post_regs={T0: 0x7FFF_FFFF}),
+    V(
+        id="sub-overflow-no-trap",
+        insn=sub(T0, T1, T2),
+        regs={T1: 0x8000_0000, T2: 1},
+        post_regs={T0: 0x7FFF_FFFF},
+    ),
     V(id="sub-wraps", insn=sub(T0, T1, T2), regs={T1: 0, T2: 1}, post_regs={T0: 0xFFFF_FFFF}),
     V(id="subu", insn=subu(T0, T1, T2), regs={T1: 3, T2: 5}, post_regs={T0: 0xFFFF_FFFE}),
-    V(id="subu-wraps", insn=subu(T0, T1, T2), regs={T1: 0x7FFF_FFFF, T2: 0xFFFF_FFFF},
-      post_regs={T0: 0x8000_0000}),
+    V(
+        id="subu-wraps",
+        insn=subu(T0, T1, T2),
+        regs={T1: 0x7FFF_FFFF, T2: 0xFFFF_FFFF},
+        post_regs={T0: 0x8000_0000},
+    ),
 ]
 
 A_BITS = 0xF0F0_FF00
@@ -395,16 +423,22 @@ COMPARE = [
     V(id="sltu-neg-lt-pos", insn=sltu(T0, T1, T2), regs={T1: 0xFFFF_FFFF, T2: 1}, post_regs={T0: 0}),
     V(id="slt-pos-lt-neg", insn=slt(T0, T1, T2), regs={T1: 1, T2: 0xFFFF_FFFF}, post_regs={T0: 0}),
     V(id="sltu-pos-lt-neg", insn=sltu(T0, T1, T2), regs={T1: 1, T2: 0xFFFF_FFFF}, post_regs={T0: 1}),
-    V(id="slt-min-lt-max", insn=slt(T0, T1, T2), regs={T1: 0x8000_0000, T2: 0x7FFF_FFFF},
-      post_regs={T0: 1}),
-    V(id="sltu-min-lt-max", insn=sltu(T0, T1, T2), regs={T1: 0x8000_0000, T2: 0x7FFF_FFFF},
-      post_regs={T0: 0}),
+    V(id="slt-min-lt-max", insn=slt(T0, T1, T2), regs={T1: 0x8000_0000, T2: 0x7FFF_FFFF}, post_regs={T0: 1}),
+    V(
+        id="sltu-min-lt-max",
+        insn=sltu(T0, T1, T2),
+        regs={T1: 0x8000_0000, T2: 0x7FFF_FFFF},
+        post_regs={T0: 0},
+    ),
     V(id="slt-equal", insn=slt(T0, T1, T2), regs={T1: 0xFFFF_FFFE, T2: 0xFFFF_FFFE}, post_regs={T0: 0}),
     V(id="sltu-equal", insn=sltu(T0, T1, T2), regs={T1: 7, T2: 7}, post_regs={T0: 0}),
-    V(id="slt-both-negative", insn=slt(T0, T1, T2), regs={T1: 0xFFFF_FFFE, T2: 0xFFFF_FFFF},
-      post_regs={T0: 1}),
-    V(id="sltu-both-high", insn=sltu(T0, T1, T2), regs={T1: 0xFFFF_FFFE, T2: 0xFFFF_FFFF},
-      post_regs={T0: 1}),
+    V(
+        id="slt-both-negative",
+        insn=slt(T0, T1, T2),
+        regs={T1: 0xFFFF_FFFE, T2: 0xFFFF_FFFF},
+        post_regs={T0: 1},
+    ),
+    V(id="sltu-both-high", insn=sltu(T0, T1, T2), regs={T1: 0xFFFF_FFFE, T2: 0xFFFF_FFFF}, post_regs={T0: 1}),
 ]
 
 # -- SPECIAL: conditional moves and sync ------------------------------------------------------
@@ -413,15 +447,23 @@ MOVES = [
     V(id="movz-taken", insn=movz(T0, T1, T2), regs={T1: 0xCAFE_BABE, T2: 0}, post_regs={T0: 0xCAFE_BABE}),
     V(id="movz-not-taken", insn=movz(T0, T1, T2), regs={T1: 0xCAFE_BABE, T2: 1}),
     V(id="movz-not-taken-high-bit", insn=movz(T0, T1, T2), regs={T1: 0xCAFE_BABE, T2: 0x8000_0000}),
-    V(id="movn-taken", insn=movn(T0, T1, T2), regs={T1: 0xCAFE_BABE, T2: 0x8000_0000},
-      post_regs={T0: 0xCAFE_BABE}),
+    V(
+        id="movn-taken",
+        insn=movn(T0, T1, T2),
+        regs={T1: 0xCAFE_BABE, T2: 0x8000_0000},
+        post_regs={T0: 0xCAFE_BABE},
+    ),
     V(id="movn-not-taken", insn=movn(T0, T1, T2), regs={T1: 0xCAFE_BABE, T2: 0}),
     V(id="movz-to-zero-dropped", insn=movz(ZERO, T1, T2), regs={T1: 0xCAFE_BABE, T2: 0}),
     V(id="movn-to-zero-dropped", insn=movn(ZERO, T1, T2), regs={T1: 0xCAFE_BABE, T2: 5}),
     V(id="sync-canonical-no-op", insn=sync()),
     # §7.2 / quirk 3: sync copies rs into rd.
-    V(id="sync-copies-rs-to-rd", insn=sync(rd=T0, rs=T1), regs={T1: 0x1357_9BDF},
-      post_regs={T0: 0x1357_9BDF}),
+    V(
+        id="sync-copies-rs-to-rd",
+        insn=sync(rd=T0, rs=T1),
+        regs={T1: 0x1357_9BDF},
+        post_regs={T0: 0x1357_9BDF},
+    ),
     V(id="sync-rd-zero", insn=sync(rd=ZERO, rs=T1), regs={T1: 0x1357_9BDF}),
     V(id="sync-rs-zero", insn=sync(rd=T0, rs=ZERO), post_regs={T0: 0}),
 ]
@@ -435,65 +477,193 @@ HILO_MOVES = [
     V(id="mthi", insn=mthi(T1), regs={T1: 0x1234_5678}, post_hi=0x1234_5678),
     V(id="mtlo", insn=mtlo(T1), regs={T1: 0x1234_5678}, post_lo=0x1234_5678),
     # §7.5 quirk: every hi/lo function but mfhi/mflo writes 0 to a non-zero rd.
-    V(id="mthi-clears-rd", insn=mthi(T1, rd=T0), regs={T1: 0x1234_5678}, post_hi=0x1234_5678,
-      post_regs={T0: 0}),
-    V(id="mtlo-clears-rd", insn=mtlo(T1, rd=T0), regs={T1: 0x1234_5678}, post_lo=0x1234_5678,
-      post_regs={T0: 0}),
-    V(id="mthi-clears-rd-equal-rs", insn=mthi(T1, rd=T1), regs={T1: 0x1234_5678}, post_hi=0x1234_5678,
-      post_regs={T1: 0}),
-    V(id="mfhi-rs-rt-ignored", insn=special(0x10, rs=T1, rt=T2, rd=T0), regs={T1: 1, T2: 2},
-      post_regs={T0: HI}),
+    V(
+        id="mthi-clears-rd",
+        insn=mthi(T1, rd=T0),
+        regs={T1: 0x1234_5678},
+        post_hi=0x1234_5678,
+        post_regs={T0: 0},
+    ),
+    V(
+        id="mtlo-clears-rd",
+        insn=mtlo(T1, rd=T0),
+        regs={T1: 0x1234_5678},
+        post_lo=0x1234_5678,
+        post_regs={T0: 0},
+    ),
+    V(
+        id="mthi-clears-rd-equal-rs",
+        insn=mthi(T1, rd=T1),
+        regs={T1: 0x1234_5678},
+        post_hi=0x1234_5678,
+        post_regs={T1: 0},
+    ),
+    V(
+        id="mfhi-rs-rt-ignored",
+        insn=special(0x10, rs=T1, rt=T2, rd=T0),
+        regs={T1: 1, T2: 2},
+        post_regs={T0: HI},
+    ),
 ]
 
 MULT_DIV = [
-    V(id="mult-minus1-squared", insn=mult(T1, T2), regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
-      post_hi=0, post_lo=1),
-    V(id="multu-all-ones-squared", insn=multu(T1, T2), regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
-      post_hi=0xFFFF_FFFE, post_lo=1),
-    V(id="mult-min-squared", insn=mult(T1, T2), regs={T1: 0x8000_0000, T2: 0x8000_0000},
-      post_hi=0x4000_0000, post_lo=0),
-    V(id="multu-min-squared", insn=multu(T1, T2), regs={T1: 0x8000_0000, T2: 0x8000_0000},
-      post_hi=0x4000_0000, post_lo=0),
-    V(id="mult-negative", insn=mult(T1, T2), regs={T1: 0xFFFF_FFFE, T2: 3},
-      post_hi=0xFFFF_FFFF, post_lo=0xFFFF_FFFA),
-    V(id="multu-same-operands", insn=multu(T1, T2), regs={T1: 0xFFFF_FFFE, T2: 3},
-      post_hi=0x0000_0002, post_lo=0xFFFF_FFFA),
-    V(id="mult-max-squared", insn=mult(T1, T2), regs={T1: 0x7FFF_FFFF, T2: 0x7FFF_FFFF},
-      post_hi=0x3FFF_FFFF, post_lo=0x0000_0001),
-    V(id="mult-min-times-minus1", insn=mult(T1, T2), regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
-      post_hi=0x0000_0000, post_lo=0x8000_0000),
-    V(id="multu-min-times-all-ones", insn=multu(T1, T2), regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
-      post_hi=0x7FFF_FFFF, post_lo=0x8000_0000),
+    V(
+        id="mult-minus1-squared",
+        insn=mult(T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
+        post_hi=0,
+        post_lo=1,
+    ),
+    V(
+        id="multu-all-ones-squared",
+        insn=multu(T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
+        post_hi=0xFFFF_FFFE,
+        post_lo=1,
+    ),
+    V(
+        id="mult-min-squared",
+        insn=mult(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0x8000_0000},
+        post_hi=0x4000_0000,
+        post_lo=0,
+    ),
+    V(
+        id="multu-min-squared",
+        insn=multu(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0x8000_0000},
+        post_hi=0x4000_0000,
+        post_lo=0,
+    ),
+    V(
+        id="mult-negative",
+        insn=mult(T1, T2),
+        regs={T1: 0xFFFF_FFFE, T2: 3},
+        post_hi=0xFFFF_FFFF,
+        post_lo=0xFFFF_FFFA,
+    ),
+    V(
+        id="multu-same-operands",
+        insn=multu(T1, T2),
+        regs={T1: 0xFFFF_FFFE, T2: 3},
+        post_hi=0x0000_0002,
+        post_lo=0xFFFF_FFFA,
+    ),
+    V(
+        id="mult-max-squared",
+        insn=mult(T1, T2),
+        regs={T1: 0x7FFF_FFFF, T2: 0x7FFF_FFFF},
+        post_hi=0x3FFF_FFFF,
+        post_lo=0x0000_0001,
+    ),
+    V(
+        id="mult-min-times-minus1",
+        insn=mult(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
+        post_hi=0x0000_0000,
+        post_lo=0x8000_0000,
+    ),
+    V(
+        id="multu-min-times-all-ones",
+        insn=multu(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
+        post_hi=0x7FFF_FFFF,
+        post_lo=0x8000_0000,
+    ),
     V(id="mult-2-pow-32", insn=mult(T1, T2), regs={T1: 0x1_0000, T2: 0x1_0000}, post_hi=1, post_lo=0),
     V(id="mult-zero", insn=mult(T1, T2), regs={T1: 0, T2: 0xFFFF_FFFF}, post_hi=0, post_lo=0),
-    V(id="mult-clears-rd", insn=mult(T1, T2, rd=T0), regs={T1: 2, T2: 3}, post_hi=0, post_lo=6,
-      post_regs={T0: 0}),
-    V(id="multu-clears-rd", insn=multu(T1, T2, rd=T0), regs={T1: 2, T2: 3}, post_hi=0, post_lo=6,
-      post_regs={T0: 0}),
+    V(
+        id="mult-clears-rd",
+        insn=mult(T1, T2, rd=T0),
+        regs={T1: 2, T2: 3},
+        post_hi=0,
+        post_lo=6,
+        post_regs={T0: 0},
+    ),
+    V(
+        id="multu-clears-rd",
+        insn=multu(T1, T2, rd=T0),
+        regs={T1: 2, T2: 3},
+        post_hi=0,
+        post_lo=6,
+        post_regs={T0: 0},
+    ),
     V(id="div", insn=div(T1, T2), regs={T1: 7, T2: 2}, post_lo=3, post_hi=1),
-    V(id="div-negative-dividend", insn=div(T1, T2), regs={T1: 0xFFFF_FFF9, T2: 2},
-      post_lo=0xFFFF_FFFD, post_hi=0xFFFF_FFFF),
-    V(id="div-negative-divisor", insn=div(T1, T2), regs={T1: 7, T2: 0xFFFF_FFFE},
-      post_lo=0xFFFF_FFFD, post_hi=1),
-    V(id="div-both-negative", insn=div(T1, T2), regs={T1: 0xFFFF_FFF9, T2: 0xFFFF_FFFE},
-      post_lo=3, post_hi=0xFFFF_FFFF),
-    V(id="div-min-by-minus1", insn=div(T1, T2), regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
-      post_lo=0x8000_0000, post_hi=0),
+    V(
+        id="div-negative-dividend",
+        insn=div(T1, T2),
+        regs={T1: 0xFFFF_FFF9, T2: 2},
+        post_lo=0xFFFF_FFFD,
+        post_hi=0xFFFF_FFFF,
+    ),
+    V(
+        id="div-negative-divisor",
+        insn=div(T1, T2),
+        regs={T1: 7, T2: 0xFFFF_FFFE},
+        post_lo=0xFFFF_FFFD,
+        post_hi=1,
+    ),
+    V(
+        id="div-both-negative",
+        insn=div(T1, T2),
+        regs={T1: 0xFFFF_FFF9, T2: 0xFFFF_FFFE},
+        post_lo=3,
+        post_hi=0xFFFF_FFFF,
+    ),
+    V(
+        id="div-min-by-minus1",
+        insn=div(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
+        post_lo=0x8000_0000,
+        post_hi=0,
+    ),
     V(id="div-min-by-1", insn=div(T1, T2), regs={T1: 0x8000_0000, T2: 1}, post_lo=0x8000_0000, post_hi=0),
-    V(id="div-min-by-3", insn=div(T1, T2), regs={T1: 0x8000_0000, T2: 3},
-      post_lo=0xD555_5556, post_hi=0xFFFF_FFFE),
-    V(id="div-small-by-large", insn=div(T1, T2), regs={T1: 0xFFFF_FFFF, T2: 0x7FFF_FFFF},
-      post_lo=0, post_hi=0xFFFF_FFFF),
+    V(
+        id="div-min-by-3",
+        insn=div(T1, T2),
+        regs={T1: 0x8000_0000, T2: 3},
+        post_lo=0xD555_5556,
+        post_hi=0xFFFF_FFFE,
+    ),
+    V(
+        id="div-small-by-large",
+        insn=div(T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 0x7FFF_FFFF},
+        post_lo=0,
+        post_hi=0xFFFF_FFFF,
+    ),
     V(id="divu", insn=divu(T1, T2), regs={T1: 7, T2: 2}, post_lo=3, post_hi=1),
-    V(id="divu-all-ones-by-2", insn=divu(T1, T2), regs={T1: 0xFFFF_FFFF, T2: 2},
-      post_lo=0x7FFF_FFFF, post_hi=1),
-    V(id="divu-min-by-all-ones", insn=divu(T1, T2), regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
-      post_lo=0, post_hi=0x8000_0000),
+    V(
+        id="divu-all-ones-by-2",
+        insn=divu(T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 2},
+        post_lo=0x7FFF_FFFF,
+        post_hi=1,
+    ),
+    V(
+        id="divu-min-by-all-ones",
+        insn=divu(T1, T2),
+        regs={T1: 0x8000_0000, T2: 0xFFFF_FFFF},
+        post_lo=0,
+        post_hi=0x8000_0000,
+    ),
     V(id="divu-by-1", insn=divu(T1, T2), regs={T1: 0xFFFF_FFFF, T2: 1}, post_lo=0xFFFF_FFFF, post_hi=0),
-    V(id="div-clears-rd", insn=div(T1, T2, rd=T0), regs={T1: 7, T2: 2}, post_lo=3, post_hi=1,
-      post_regs={T0: 0}),
-    V(id="divu-clears-rd", insn=divu(T1, T2, rd=T0), regs={T1: 7, T2: 2}, post_lo=3, post_hi=1,
-      post_regs={T0: 0}),
+    V(
+        id="div-clears-rd",
+        insn=div(T1, T2, rd=T0),
+        regs={T1: 7, T2: 2},
+        post_lo=3,
+        post_hi=1,
+        post_regs={T0: 0},
+    ),
+    V(
+        id="divu-clears-rd",
+        insn=divu(T1, T2, rd=T0),
+        regs={T1: 7, T2: 2},
+        post_lo=3,
+        post_hi=1,
+        post_regs={T0: 0},
+    ),
     # Division by zero is a FAIL, not a guest-visible result (quirk 9).
     V(id="div-by-zero", insn=div(T1, T2), regs={T1: 7, T2: 0}, raises=DivisionByZero),
     V(id="divu-by-zero", insn=divu(T1, T2), regs={T1: 7, T2: 0}, raises=DivisionByZero),
@@ -520,24 +690,40 @@ IMMEDIATES = [
     V(id="sltiu-8000-is-ffff8000", insn=sltiu(T0, T1, 0x8000), regs={T1: 0x7FFF}, post_regs={T0: 1}),
     V(id="sltiu-above-ffff8000", insn=sltiu(T0, T1, 0x8000), regs={T1: 0xFFFF_9000}, post_regs={T0: 0}),
     V(id="sltiu-small", insn=sltiu(T0, T1, 5), regs={T1: 4}, post_regs={T0: 1}),
-    V(id="andi-zero-extended", insn=andi(T0, T1, 0x8001), regs={T1: 0xFFFF_FFFF},
-      post_regs={T0: 0x0000_8001}),
+    V(
+        id="andi-zero-extended",
+        insn=andi(T0, T1, 0x8001),
+        regs={T1: 0xFFFF_FFFF},
+        post_regs={T0: 0x0000_8001},
+    ),
     V(id="ori-zero-extended", insn=ori(T0, T1, 0x8765), regs={T1: 0x1234_0000}, post_regs={T0: 0x1234_8765}),
     V(id="ori-keeps-high", insn=ori(T0, T1, 0xFFFF), regs={T1: 0x8000_0000}, post_regs={T0: 0x8000_FFFF}),
-    V(id="xori-zero-extended", insn=xori(T0, T1, 0xFFFF), regs={T1: 0xFFFF_0000},
-      post_regs={T0: 0xFFFF_FFFF}),
+    V(
+        id="xori-zero-extended",
+        insn=xori(T0, T1, 0xFFFF),
+        regs={T1: 0xFFFF_0000},
+        post_regs={T0: 0xFFFF_FFFF},
+    ),
     V(id="xori", insn=xori(T0, T1, 0x8001), regs={T1: 0x0000_FFFF}, post_regs={T0: 0x0000_7FFE}),
     V(id="lui", insn=lui(T0, 0x8765), post_regs={T0: 0x8765_0000}),
-    V(id="lui-rs-field-ignored", insn=lui(T0, 0x1234, rs=T1), regs={T1: 0xFFFF_FFFF},
-      post_regs={T0: 0x1234_0000}),
+    V(
+        id="lui-rs-field-ignored",
+        insn=lui(T0, 0x1234, rs=T1),
+        regs={T1: 0xFFFF_FFFF},
+        post_regs={T0: 0x1234_0000},
+    ),
     V(id="lui-zero", insn=lui(T0, 0), post_regs={T0: 0}),
 ]
 
 # -- SPECIAL2 (op 0x1C) -----------------------------------------------------------------------
 
 SPECIAL2 = [
-    V(id="mul-minus1-squared", insn=mul(T0, T1, T2), regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
-      post_regs={T0: 1}),
+    V(
+        id="mul-minus1-squared",
+        insn=mul(T0, T1, T2),
+        regs={T1: 0xFFFF_FFFF, T2: 0xFFFF_FFFF},
+        post_regs={T0: 1},
+    ),
     V(id="mul-low-bits", insn=mul(T0, T1, T2), regs={T1: 0x1_0000, T2: 0x1_0000}, post_regs={T0: 0}),
     V(id="mul-wraps", insn=mul(T0, T1, T2), regs={T1: 0x7FFF_FFFF, T2: 2}, post_regs={T0: 0xFFFF_FFFE}),
     V(id="mul-negative", insn=mul(T0, T1, T2), regs={T1: 0xFFFF_FFFD, T2: 5}, post_regs={T0: 0xFFFF_FFF1}),
@@ -556,8 +742,12 @@ SPECIAL2 = [
     V(id="clo-ffff0000", insn=clo(T0, T1), regs={T1: 0xFFFF_0000}, post_regs={T0: 16}),
     V(id="clo-fffffffe", insn=clo(T0, T1), regs={T1: 0xFFFF_FFFE}, post_regs={T0: 31}),
     V(id="clo-7fffffff", insn=clo(T0, T1), regs={T1: 0x7FFF_FFFF}, post_regs={T0: 0}),
-    V(id="clz-rt-field-ignored", insn=r_type(0x1C, 0x20, rs=T1, rt=T3, rd=T0), regs={T1: 0x100},
-      post_regs={T0: 23}),
+    V(
+        id="clz-rt-field-ignored",
+        insn=r_type(0x1C, 0x20, rs=T1, rt=T3, rd=T0),
+        regs={T1: 0x100},
+        post_regs={T0: 23},
+    ),
 ]
 
 # -- loads (§7.4) -----------------------------------------------------------------------------
@@ -602,19 +792,49 @@ LOADS = [
     load("lw-3-misaligned", lw(T2, 3, T1), SIGNED_WORD),
     load("lw-next-word", lw(T2, 4, T1), 0x0202_0202),
     load("lw-negative-offset", lw(T2, -4, T1), 0x0101_0101),
-    V(id="lh-positive", insn=lh(T2, 0, T1), regs={T1: DATA}, mem={DATA: 0x1234_5678},
-      post_regs={T2: 0x0000_1234}),
-    V(id="lb-positive-7f", insn=lb(T2, 3, T1), regs={T1: DATA}, mem={DATA: 0x0000_007F},
-      post_regs={T2: 0x0000_007F}),
-    V(id="lw-base-plus-negative-offset", insn=lw(T2, -0x100, T1), regs={T1: DATA + 0x100},
-      mem=LOAD_MEMORY, post_regs={T2: SIGNED_WORD}),
+    V(
+        id="lh-positive",
+        insn=lh(T2, 0, T1),
+        regs={T1: DATA},
+        mem={DATA: 0x1234_5678},
+        post_regs={T2: 0x0000_1234},
+    ),
+    V(
+        id="lb-positive-7f",
+        insn=lb(T2, 3, T1),
+        regs={T1: DATA},
+        mem={DATA: 0x0000_007F},
+        post_regs={T2: 0x0000_007F},
+    ),
+    V(
+        id="lw-base-plus-negative-offset",
+        insn=lw(T2, -0x100, T1),
+        regs={T1: DATA + 0x100},
+        mem=LOAD_MEMORY,
+        post_regs={T2: SIGNED_WORD},
+    ),
     # The effective address wraps modulo 2^32: 0xFFFFFFF0 + 0x50 = 0x40.
-    V(id="lw-address-wraps", insn=lw(T2, 0x50, T1), regs={T1: 0xFFFF_FFF0}, mem={0x40: 0x600D_F00D},
-      post_regs={T2: 0x600D_F00D}),
-    V(id="lb-address-wraps-offset-3", insn=lb(T2, 0x7FFF, T1), regs={T1: 0xFFFF_8044},
-      mem={0x40: 0x0000_0080}, post_regs={T2: 0xFFFF_FF80}),
-    V(id="lw-to-base-register", insn=lw(T1, 0, T1), regs={T1: DATA}, mem=LOAD_MEMORY,
-      post_regs={T1: SIGNED_WORD}),
+    V(
+        id="lw-address-wraps",
+        insn=lw(T2, 0x50, T1),
+        regs={T1: 0xFFFF_FFF0},
+        mem={0x40: 0x600D_F00D},
+        post_regs={T2: 0x600D_F00D},
+    ),
+    V(
+        id="lb-address-wraps-offset-3",
+        insn=lb(T2, 0x7FFF, T1),
+        regs={T1: 0xFFFF_8044},
+        mem={0x40: 0x0000_0080},
+        post_regs={T2: 0xFFFF_FF80},
+    ),
+    V(
+        id="lw-to-base-register",
+        insn=lw(T1, 0, T1),
+        regs={T1: DATA},
+        mem=LOAD_MEMORY,
+        post_regs={T1: SIGNED_WORD},
+    ),
     V(id="lw-absent-page-is-zero", insn=lw(T2, 0, T1), regs={T1: 0x7654_3210}, post_regs={T2: 0}),
     # lwl/lwr merge with the old rt (big-endian): lwl fills from the left, lwr from the right.
     unaligned("lwl-0", lwl(T2, 0, T1), 0xAABB_CCDD),
@@ -626,10 +846,20 @@ LOADS = [
     unaligned("lwr-2", lwr(T2, 2, T1), 0x11AA_BBCC),
     unaligned("lwr-3", lwr(T2, 3, T1), 0xAABB_CCDD),
     # The classic unaligned-word pair: lwl at ea, lwr at ea + 3 (here the first step, lwl at offset 2).
-    V(id="lwl-lwr-pair-step1", insn=lwl(T2, 2, T1), regs={T1: DATA, T2: 0},
-      mem={DATA: 0x0001_0203, DATA + 4: 0x0405_0607}, post_regs={T2: 0x0203_0000}),
-    V(id="lwl-lwr-pair-step2", insn=lwr(T2, 5, T1), regs={T1: DATA, T2: 0x0203_0000},
-      mem={DATA: 0x0001_0203, DATA + 4: 0x0405_0607}, post_regs={T2: 0x0203_0405}),
+    V(
+        id="lwl-lwr-pair-step1",
+        insn=lwl(T2, 2, T1),
+        regs={T1: DATA, T2: 0},
+        mem={DATA: 0x0001_0203, DATA + 4: 0x0405_0607},
+        post_regs={T2: 0x0203_0000},
+    ),
+    V(
+        id="lwl-lwr-pair-step2",
+        insn=lwr(T2, 5, T1),
+        regs={T1: DATA, T2: 0x0203_0000},
+        mem={DATA: 0x0001_0203, DATA + 4: 0x0405_0607},
+        post_regs={T2: 0x0203_0405},
+    ),
 ]
 
 # -- stores (§7.4) ----------------------------------------------------------------------------
@@ -662,33 +892,79 @@ STORES = [
     store("swr-1", swr(T2, 1, T1), 0x3344_CCDD),
     store("swr-2", swr(T2, 2, T1), 0x2233_44DD),
     store("swr-3", swr(T2, 3, T1), 0x1122_3344),
-    V(id="sw-to-absent-page", insn=sw(T2, 0, T1), regs={T1: 0x7654_3210, T2: 0xFEED_FACE},
-      post_mem={0x7654_3210: 0xFEED_FACE}),
-    V(id="sb-address-wraps", insn=sb(T2, 0x42, T1), regs={T1: 0xFFFF_FFFF, T2: 0x1FF},
-      mem={0x40: 0x1111_1111}, post_mem={0x40: 0x11FF_1111}),
-    V(id="sw-store-value-is-base", insn=sw(T1, 0, T1), regs={T1: DATA}, mem=STORE_MEMORY,
-      post_mem={DATA: DATA}),
+    V(
+        id="sw-to-absent-page",
+        insn=sw(T2, 0, T1),
+        regs={T1: 0x7654_3210, T2: 0xFEED_FACE},
+        post_mem={0x7654_3210: 0xFEED_FACE},
+    ),
+    V(
+        id="sb-address-wraps",
+        insn=sb(T2, 0x42, T1),
+        regs={T1: 0xFFFF_FFFF, T2: 0x1FF},
+        mem={0x40: 0x1111_1111},
+        post_mem={0x40: 0x11FF_1111},
+    ),
+    V(
+        id="sw-store-value-is-base",
+        insn=sw(T1, 0, T1),
+        regs={T1: DATA},
+        mem=STORE_MEMORY,
+        post_mem={DATA: DATA},
+    ),
     # A store over the instruction word itself (pc's own word) is an ordinary store.
-    V(id="sw-over-own-instruction", insn=sw(T2, 0, T1), regs={T1: PC, T2: 0x1234_5678},
-      post_mem={PC: 0x1234_5678}),
+    V(
+        id="sw-over-own-instruction",
+        insn=sw(T2, 0, T1),
+        regs={T1: PC, T2: 0x1234_5678},
+        post_mem={PC: 0x1234_5678},
+    ),
 ]
 
 # -- ll / sc (§7.7) ---------------------------------------------------------------------------
 
 LLSC = [
     V(id="ll", insn=ll(T2, 0, T1), regs={T1: DATA}, mem=LOAD_MEMORY, post_regs={T2: SIGNED_WORD}),
-    V(id="ll-misaligned-aligned-down", insn=ll(T2, 3, T1), regs={T1: DATA}, mem=LOAD_MEMORY,
-      post_regs={T2: SIGNED_WORD}),
+    V(
+        id="ll-misaligned-aligned-down",
+        insn=ll(T2, 3, T1),
+        regs={T1: DATA},
+        mem=LOAD_MEMORY,
+        post_regs={T2: SIGNED_WORD},
+    ),
     V(id="ll-rt-zero", insn=ll(ZERO, 0, T1), regs={T1: DATA}, mem=LOAD_MEMORY),
-    V(id="sc-stores-and-returns-1", insn=sc(T2, 0, T1), regs={T1: DATA, T2: RT_PRE}, mem=STORE_MEMORY,
-      post_mem={DATA: RT_PRE}, post_regs={T2: 1}),
-    V(id="sc-misaligned-aligned-down", insn=sc(T2, -2, T1), regs={T1: DATA + 4, T2: RT_PRE}, mem=STORE_MEMORY,
-      post_mem={DATA: RT_PRE}, post_regs={T2: 1}),
+    V(
+        id="sc-stores-and-returns-1",
+        insn=sc(T2, 0, T1),
+        regs={T1: DATA, T2: RT_PRE},
+        mem=STORE_MEMORY,
+        post_mem={DATA: RT_PRE},
+        post_regs={T2: 1},
+    ),
+    V(
+        id="sc-misaligned-aligned-down",
+        insn=sc(T2, -2, T1),
+        regs={T1: DATA + 4, T2: RT_PRE},
+        mem=STORE_MEMORY,
+        post_mem={DATA: RT_PRE},
+        post_regs={T2: 1},
+    ),
     V(id="sc-rt-zero", insn=sc(ZERO, 0, T1), regs={T1: DATA}, mem=STORE_MEMORY, post_mem={DATA: 0}),
-    V(id="sc-address-wraps", insn=sc(T2, 0x10, T1), regs={T1: 0xFFFF_FFF0, T2: 5}, post_mem={0: 5},
-      post_regs={T2: 1}),
-    V(id="sc-base-is-rt", insn=sc(T1, 0, T1), regs={T1: DATA}, mem=STORE_MEMORY, post_mem={DATA: DATA},
-      post_regs={T1: 1}),
+    V(
+        id="sc-address-wraps",
+        insn=sc(T2, 0x10, T1),
+        regs={T1: 0xFFFF_FFF0, T2: 5},
+        post_mem={0: 5},
+        post_regs={T2: 1},
+    ),
+    V(
+        id="sc-base-is-rt",
+        insn=sc(T1, 0, T1),
+        regs={T1: DATA},
+        mem=STORE_MEMORY,
+        post_mem={DATA: DATA},
+        post_regs={T1: 1},
+    ),
 ]
 
 # -- jumps (§5 step 7, §7.6) ------------------------------------------------------------------
@@ -700,26 +976,66 @@ JUMPS = [
     V(id="jal", insn=jal(TARGET), post_pc=PC + 4, post_next_pc=TARGET, post_regs={RA: PC + 8}),
     V(id="j-max-target", insn=j(0x0FFF_FFFC), post_pc=PC + 4, post_next_pc=0x0FFF_FFFC),
     # The region comes from nextPC: pc = 0x0FFFFFFC is in region 0, its delay slot in region 1.
-    V(id="j-region-from-next-pc", insn=j(0x0000_0100), pc=0x0FFF_FFFC, post_pc=0x1000_0000,
-      post_next_pc=0x1000_0100),
-    V(id="jal-region-from-next-pc", insn=jal(0x0000_0100), pc=0x0FFF_FFFC, post_pc=0x1000_0000,
-      post_next_pc=0x1000_0100, post_regs={RA: 0x1000_0004}),
+    V(
+        id="j-region-from-next-pc",
+        insn=j(0x0000_0100),
+        pc=0x0FFF_FFFC,
+        post_pc=0x1000_0000,
+        post_next_pc=0x1000_0100,
+    ),
+    V(
+        id="jal-region-from-next-pc",
+        insn=jal(0x0000_0100),
+        pc=0x0FFF_FFFC,
+        post_pc=0x1000_0000,
+        post_next_pc=0x1000_0100,
+        post_regs={RA: 0x1000_0004},
+    ),
     V(id="j-region-wraps-to-0", insn=j(0x0000_0100), pc=0xFFFF_FFFC, post_pc=0, post_next_pc=0x0000_0100),
-    V(id="jal-link-wraps", insn=jal(0x0000_0100), pc=0xFFFF_FFFC, post_pc=0, post_next_pc=0x0000_0100,
-      post_regs={RA: 0x0000_0004}),
+    V(
+        id="jal-link-wraps",
+        insn=jal(0x0000_0100),
+        pc=0xFFFF_FFFC,
+        post_pc=0,
+        post_next_pc=0x0000_0100,
+        post_regs={RA: 0x0000_0004},
+    ),
     V(id="j-high-region", insn=j(0x0000_0200), pc=0xA000_0000, post_pc=0xA000_0004, post_next_pc=0xA000_0200),
     V(id="jr", insn=jr(T1), regs={T1: TARGET}, post_pc=PC + 4, post_next_pc=TARGET),
     # Jumps to unaligned addresses are accepted; the fetch there fails later (§7.6).
-    V(id="jr-unaligned-accepted", insn=jr(T1), regs={T1: TARGET + 2}, post_pc=PC + 4,
-      post_next_pc=TARGET + 2),
+    V(
+        id="jr-unaligned-accepted",
+        insn=jr(T1),
+        regs={T1: TARGET + 2},
+        post_pc=PC + 4,
+        post_next_pc=TARGET + 2,
+    ),
     V(id="jr-ra", insn=jr(RA), regs={RA: 0x0040_0500}, post_pc=PC + 4, post_next_pc=0x0040_0500),
     V(id="jalr-rd-zero-no-link", insn=jalr(ZERO, T1), regs={T1: TARGET}, post_pc=PC + 4, post_next_pc=TARGET),
-    V(id="jalr-ra", insn=jalr(RA, T1), regs={T1: TARGET}, post_pc=PC + 4, post_next_pc=TARGET,
-      post_regs={RA: PC + 8}),
-    V(id="jalr-t0", insn=jalr(T0, T1), regs={T1: TARGET}, post_pc=PC + 4, post_next_pc=TARGET,
-      post_regs={T0: PC + 8}),
-    V(id="jalr-rd-equals-rs", insn=jalr(T1, T1), regs={T1: TARGET}, post_pc=PC + 4, post_next_pc=TARGET,
-      post_regs={T1: PC + 8}),
+    V(
+        id="jalr-ra",
+        insn=jalr(RA, T1),
+        regs={T1: TARGET},
+        post_pc=PC + 4,
+        post_next_pc=TARGET,
+        post_regs={RA: PC + 8},
+    ),
+    V(
+        id="jalr-t0",
+        insn=jalr(T0, T1),
+        regs={T1: TARGET},
+        post_pc=PC + 4,
+        post_next_pc=TARGET,
+        post_regs={T0: PC + 8},
+    ),
+    V(
+        id="jalr-rd-equals-rs",
+        insn=jalr(T1, T1),
+        regs={T1: TARGET},
+        post_pc=PC + 4,
+        post_next_pc=TARGET,
+        post_regs={T1: PC + 8},
+    ),
 ]
 
 # -- branches (§7.6) --------------------------------------------------------------------------
@@ -729,8 +1045,9 @@ NOT_TAKEN = PC + 8
 
 
 def branch(name: str, insn: int, regs: Mapping[int, int], taken: bool, **post: object) -> Vector:
-    return V(id=name, insn=insn, regs=regs, post_pc=PC + 4, post_next_pc=TAKEN if taken else NOT_TAKEN,
-             **post)  # type: ignore[arg-type]
+    return V(
+        id=name, insn=insn, regs=regs, post_pc=PC + 4, post_next_pc=TAKEN if taken else NOT_TAKEN, **post
+    )  # type: ignore[arg-type]
 
 
 BRANCHES = [
@@ -756,11 +1073,13 @@ BRANCHES = [
     branch("bgez-negative", bgez(T1, 0x10), {T1: 0x8000_0000}, False),
     # bgezal links $ra = pc + 8 whether or not it is taken.
     branch("bgezal-taken", bgezal(T1, 0x10), {T1: 0}, True, post_regs={RA: PC + 8}),
-    branch("bgezal-not-taken-still-links", bgezal(T1, 0x10), {T1: 0xFFFF_FFFF}, False,
-           post_regs={RA: PC + 8}),
+    branch(
+        "bgezal-not-taken-still-links", bgezal(T1, 0x10), {T1: 0xFFFF_FFFF}, False, post_regs={RA: PC + 8}
+    ),
     # rs is read before the link: $ra negative before, so not taken, then linked.
-    branch("bgezal-rs-is-ra-read-before-link", bgezal(RA, 0x10), {RA: 0x8000_0000}, False,
-           post_regs={RA: PC + 8}),
+    branch(
+        "bgezal-rs-is-ra-read-before-link", bgezal(RA, 0x10), {RA: 0x8000_0000}, False, post_regs={RA: PC + 8}
+    ),
     branch("bgezal-rs-is-ra-taken", bgezal(RA, 0x10), {RA: 5}, True, post_regs={RA: PC + 8}),
     # Non-branch REGIMM encodings are silent not-taken branches without a link (bltzal is one).
     branch("bltzal-not-taken-no-link", bltzal(T1, 0x10), {T1: 0xFFFF_FFFF}, False),
@@ -770,8 +1089,13 @@ BRANCHES = [
     V(id="beq-max-offset", insn=beq(T1, T1, 0x7FFF), post_pc=PC + 4, post_next_pc=PC + 4 + 0x1FFFC),
     V(id="beq-offset-zero", insn=beq(T1, T1, 0), post_pc=PC + 4, post_next_pc=PC + 4),
     # Branch targets wrap modulo 2^32.
-    V(id="beq-target-wraps", insn=beq(T1, T1, -0x8000), pc=0x0000_0010, post_pc=0x14,
-      post_next_pc=0xFFFE_0014),
+    V(
+        id="beq-target-wraps",
+        insn=beq(T1, T1, -0x8000),
+        pc=0x0000_0010,
+        post_pc=0x14,
+        post_next_pc=0xFFFE_0014,
+    ),
 ]
 
 REGIMM_OTHER = [code for code in range(32) if code not in (0x00, 0x01, 0x11)]
@@ -787,17 +1111,55 @@ SLOT = PC + 4  # a delay slot: nextPC holds a pending transfer to TARGET
 
 DELAY_SLOTS = [
     # The delay-slot instruction executes, then control reaches the pending target.
-    V(id="addiu-in-delay-slot", insn=addiu(T0, T1, 1), regs={T1: 41}, pc=SLOT, next_pc=TARGET,
-      post_regs={T0: 42}, post_pc=TARGET, post_next_pc=TARGET + 4),
-    V(id="sw-in-delay-slot", insn=sw(T2, 0, T1), regs={T1: DATA, T2: 7}, pc=SLOT, next_pc=TARGET,
-      mem=STORE_MEMORY, post_mem={DATA: 7}, post_pc=TARGET, post_next_pc=TARGET + 4),
-    V(id="nop-in-delay-slot-backward-target", insn=NOP, pc=SLOT, next_pc=0x0000_1000,
-      post_pc=0x0000_1000, post_next_pc=0x0000_1004),
-    V(id="div-in-delay-slot", insn=div(T1, T2), regs={T1: 9, T2: 4}, pc=SLOT, next_pc=TARGET,
-      post_lo=2, post_hi=1, post_pc=TARGET, post_next_pc=TARGET + 4),
+    V(
+        id="addiu-in-delay-slot",
+        insn=addiu(T0, T1, 1),
+        regs={T1: 41},
+        pc=SLOT,
+        next_pc=TARGET,
+        post_regs={T0: 42},
+        post_pc=TARGET,
+        post_next_pc=TARGET + 4,
+    ),
+    V(
+        id="sw-in-delay-slot",
+        insn=sw(T2, 0, T1),
+        regs={T1: DATA, T2: 7},
+        pc=SLOT,
+        next_pc=TARGET,
+        mem=STORE_MEMORY,
+        post_mem={DATA: 7},
+        post_pc=TARGET,
+        post_next_pc=TARGET + 4,
+    ),
+    V(
+        id="nop-in-delay-slot-backward-target",
+        insn=NOP,
+        pc=SLOT,
+        next_pc=0x0000_1000,
+        post_pc=0x0000_1000,
+        post_next_pc=0x0000_1004,
+    ),
+    V(
+        id="div-in-delay-slot",
+        insn=div(T1, T2),
+        regs={T1: 9, T2: 4},
+        pc=SLOT,
+        next_pc=TARGET,
+        post_lo=2,
+        post_hi=1,
+        post_pc=TARGET,
+        post_next_pc=TARGET + 4,
+    ),
     *[
-        V(id=f"{name}-in-delay-slot-fails", insn=insn, regs={T1: 0, T2: 0}, pc=SLOT, next_pc=TARGET,
-          raises=BranchInDelaySlot)
+        V(
+            id=f"{name}-in-delay-slot-fails",
+            insn=insn,
+            regs={T1: 0, T2: 0},
+            pc=SLOT,
+            next_pc=TARGET,
+            raises=BranchInDelaySlot,
+        )
         for name, insn in (
             ("beq-taken", beq(T1, T2, 0x10)),
             ("bne-not-taken", bne(T1, T2, 0x10)),
@@ -812,8 +1174,14 @@ DELAY_SLOTS = [
         )
     ],
     *[
-        V(id=f"{name}-in-delay-slot-fails", insn=insn, regs={T1: TARGET}, pc=SLOT, next_pc=TARGET,
-          raises=JumpInDelaySlot)
+        V(
+            id=f"{name}-in-delay-slot-fails",
+            insn=insn,
+            regs={T1: TARGET},
+            pc=SLOT,
+            next_pc=TARGET,
+            raises=JumpInDelaySlot,
+        )
         for name, insn in (
             ("j", j(TARGET)),
             ("jal", jal(TARGET)),
@@ -824,15 +1192,41 @@ DELAY_SLOTS = [
     ],
     # A transfer whose destination is pc + 8 leaves nextPC == pc + 4 in its delay slot, so a second
     # transfer there is not detected (§7.6: reproduce, do not fix).
-    V(id="undetected-jump-in-slot-of-transfer-to-pc+8", insn=j(TARGET), pc=SLOT, next_pc=SLOT + 4,
-      post_pc=SLOT + 4, post_next_pc=TARGET),
-    V(id="undetected-branch-in-slot-of-transfer-to-pc+8", insn=beq(T1, T1, 0x10), pc=SLOT, next_pc=SLOT + 4,
-      post_pc=SLOT + 4, post_next_pc=SLOT + 4 + 0x40),
-    V(id="undetected-jalr-in-slot-of-transfer-to-pc+8", insn=jalr(RA, T1), regs={T1: TARGET}, pc=SLOT,
-      next_pc=SLOT + 4, post_pc=SLOT + 4, post_next_pc=TARGET, post_regs={RA: SLOT + 8}),
+    V(
+        id="undetected-jump-in-slot-of-transfer-to-pc+8",
+        insn=j(TARGET),
+        pc=SLOT,
+        next_pc=SLOT + 4,
+        post_pc=SLOT + 4,
+        post_next_pc=TARGET,
+    ),
+    V(
+        id="undetected-branch-in-slot-of-transfer-to-pc+8",
+        insn=beq(T1, T1, 0x10),
+        pc=SLOT,
+        next_pc=SLOT + 4,
+        post_pc=SLOT + 4,
+        post_next_pc=SLOT + 4 + 0x40,
+    ),
+    V(
+        id="undetected-jalr-in-slot-of-transfer-to-pc+8",
+        insn=jalr(RA, T1),
+        regs={T1: TARGET},
+        pc=SLOT,
+        next_pc=SLOT + 4,
+        post_pc=SLOT + 4,
+        post_next_pc=TARGET,
+        post_regs={RA: SLOT + 8},
+    ),
     # The check is nextPC != pc + 4 modulo 2^32: at pc = 0xFFFFFFFC, nextPC = 0 is not a delay slot.
-    V(id="no-delay-slot-at-wrap", insn=beq(T1, T1, 0x10), pc=0xFFFF_FFFC, next_pc=0,
-      post_pc=0, post_next_pc=0x0000_0040),
+    V(
+        id="no-delay-slot-at-wrap",
+        insn=beq(T1, T1, 0x10),
+        pc=0xFFFF_FFFC,
+        next_pc=0,
+        post_pc=0,
+        post_next_pc=0x0000_0040,
+    ),
 ]
 
 # -- R[0] (§2.1, quirk 1) ---------------------------------------------------------------------
@@ -843,42 +1237,100 @@ ZERO_REGISTER = [
     V(id="write-to-zero-dropped", insn=addiu(ZERO, T1, 5), regs={T1: 1}),
     V(id="lui-to-zero-dropped", insn=lui(ZERO, 0x1234)),
     V(id="lw-to-zero-dropped", insn=lw(ZERO, 0, T1), regs={T1: DATA}, mem=LOAD_MEMORY),
-    V(id="jal-links-ra-not-zero", insn=jal(TARGET), regs={ZERO: STORED_ZERO}, post_pc=PC + 4,
-      post_next_pc=TARGET, post_regs={RA: PC + 8}),
+    V(
+        id="jal-links-ra-not-zero",
+        insn=jal(TARGET),
+        regs={ZERO: STORED_ZERO},
+        post_pc=PC + 4,
+        post_next_pc=TARGET,
+        post_regs={RA: PC + 8},
+    ),
     # A non-zero stored R[0] is read as stored and never overwritten.
-    V(id="nonzero-r0-read-as-stored", insn=addu(T0, ZERO, ZERO), regs={ZERO: STORED_ZERO},
-      post_regs={T0: 0xBD5B_7DDE}),
+    V(
+        id="nonzero-r0-read-as-stored",
+        insn=addu(T0, ZERO, ZERO),
+        regs={ZERO: STORED_ZERO},
+        post_regs={T0: 0xBD5B_7DDE},
+    ),
     V(id="nonzero-r0-write-dropped", insn=addiu(ZERO, ZERO, 1), regs={ZERO: STORED_ZERO}),
     V(id="nonzero-r0-sltu", insn=sltu(T0, ZERO, T1), regs={ZERO: 5, T1: 6}, post_regs={T0: 1}),
     V(id="nonzero-r0-lw-dropped", insn=lw(ZERO, 0, T1), regs={ZERO: STORED_ZERO, T1: DATA}, mem=LOAD_MEMORY),
-    V(id="nonzero-r0-as-base", insn=lw(T2, 0x40, ZERO), regs={ZERO: DATA - 0x40}, mem=LOAD_MEMORY,
-      post_regs={T2: SIGNED_WORD}),
-    V(id="nonzero-r0-sw", insn=sw(ZERO, 0, T1), regs={ZERO: STORED_ZERO, T1: DATA}, mem=STORE_MEMORY,
-      post_mem={DATA: STORED_ZERO}),
-    V(id="nonzero-r0-sc", insn=sc(ZERO, 0, T1), regs={ZERO: STORED_ZERO, T1: DATA}, mem=STORE_MEMORY,
-      post_mem={DATA: STORED_ZERO}),
-    V(id="nonzero-r0-jalr-rd-zero-no-link", insn=jalr(ZERO, T1), regs={ZERO: STORED_ZERO, T1: TARGET},
-      post_pc=PC + 4, post_next_pc=TARGET),
+    V(
+        id="nonzero-r0-as-base",
+        insn=lw(T2, 0x40, ZERO),
+        regs={ZERO: DATA - 0x40},
+        mem=LOAD_MEMORY,
+        post_regs={T2: SIGNED_WORD},
+    ),
+    V(
+        id="nonzero-r0-sw",
+        insn=sw(ZERO, 0, T1),
+        regs={ZERO: STORED_ZERO, T1: DATA},
+        mem=STORE_MEMORY,
+        post_mem={DATA: STORED_ZERO},
+    ),
+    V(
+        id="nonzero-r0-sc",
+        insn=sc(ZERO, 0, T1),
+        regs={ZERO: STORED_ZERO, T1: DATA},
+        mem=STORE_MEMORY,
+        post_mem={DATA: STORED_ZERO},
+    ),
+    V(
+        id="nonzero-r0-jalr-rd-zero-no-link",
+        insn=jalr(ZERO, T1),
+        regs={ZERO: STORED_ZERO, T1: TARGET},
+        post_pc=PC + 4,
+        post_next_pc=TARGET,
+    ),
     V(id="nonzero-r0-jr-zero", insn=jr(ZERO), regs={ZERO: TARGET}, post_pc=PC + 4, post_next_pc=TARGET),
     V(id="nonzero-r0-mthi-rd-zero", insn=mthi(T1, rd=ZERO), regs={ZERO: STORED_ZERO, T1: 3}, post_hi=3),
     V(id="nonzero-r0-mfhi-rd-zero", insn=mfhi(ZERO), regs={ZERO: STORED_ZERO}),
     V(id="nonzero-r0-sync", insn=sync(rd=T0, rs=ZERO), regs={ZERO: STORED_ZERO}, post_regs={T0: STORED_ZERO}),
     V(id="nonzero-r0-movz-rt-zero-not-taken", insn=movz(T0, T1, ZERO), regs={ZERO: STORED_ZERO, T1: 9}),
-    V(id="nonzero-r0-beq-zero-zero", insn=beq(ZERO, ZERO, 0x10), regs={ZERO: STORED_ZERO}, post_pc=PC + 4,
-      post_next_pc=TAKEN),
-    V(id="nonzero-r0-beq-zero-t1", insn=beq(ZERO, T1, 0x10), regs={ZERO: 1, T1: 0}, post_pc=PC + 4,
-      post_next_pc=NOT_TAKEN),
-    V(id="negative-r0-bgez-not-taken", insn=bgez(ZERO, 0x10), regs={ZERO: 0x8000_0000}, post_pc=PC + 4,
-      post_next_pc=NOT_TAKEN),
-    V(id="negative-r0-bltz-taken", insn=bltz(ZERO, 0x10), regs={ZERO: 0x8000_0000}, post_pc=PC + 4,
-      post_next_pc=TAKEN),
+    V(
+        id="nonzero-r0-beq-zero-zero",
+        insn=beq(ZERO, ZERO, 0x10),
+        regs={ZERO: STORED_ZERO},
+        post_pc=PC + 4,
+        post_next_pc=TAKEN,
+    ),
+    V(
+        id="nonzero-r0-beq-zero-t1",
+        insn=beq(ZERO, T1, 0x10),
+        regs={ZERO: 1, T1: 0},
+        post_pc=PC + 4,
+        post_next_pc=NOT_TAKEN,
+    ),
+    V(
+        id="negative-r0-bgez-not-taken",
+        insn=bgez(ZERO, 0x10),
+        regs={ZERO: 0x8000_0000},
+        post_pc=PC + 4,
+        post_next_pc=NOT_TAKEN,
+    ),
+    V(
+        id="negative-r0-bltz-taken",
+        insn=bltz(ZERO, 0x10),
+        regs={ZERO: 0x8000_0000},
+        post_pc=PC + 4,
+        post_next_pc=TAKEN,
+    ),
     V(id="r0-bgez-taken", insn=bgez(ZERO, 0x10), post_pc=PC + 4, post_next_pc=TAKEN),
 ]
 
 # -- undefined encodings (§7.2, §7.3, §7.4 "FAIL" rows) ---------------------------------------
 
 SPECIAL_UNDEFINED = [
-    0x01, 0x05, 0x0D, 0x0E, *range(0x14, 0x18), *range(0x1C, 0x20), 0x28, 0x29, *range(0x2C, 0x40)
+    0x01,
+    0x05,
+    0x0D,
+    0x0E,
+    *range(0x14, 0x18),
+    *range(0x1C, 0x20),
+    0x28,
+    0x29,
+    *range(0x2C, 0x40),
 ]
 OPCODE_UNDEFINED = [*range(0x10, 0x1C), *range(0x1D, 0x20)]
 SPECIAL2_DEFINED = (0x02, 0x20, 0x21)
@@ -886,8 +1338,12 @@ MEMORY_UNDEFINED = [0x27, 0x2C, 0x2D, 0x2F, *range(0x31, 0x38), *range(0x39, 0x4
 
 INVALID = [
     *[
-        V(id=f"special-fn-{fn:#04x}", insn=special(fn, rs=T1, rt=T2, rd=T0), regs={T1: 1, T2: 1},
-          raises=InvalidInstruction)
+        V(
+            id=f"special-fn-{fn:#04x}",
+            insn=special(fn, rs=T1, rt=T2, rd=T0),
+            regs={T1: 1, T2: 1},
+            raises=InvalidInstruction,
+        )
         for fn in SPECIAL_UNDEFINED
     ],
     *[
@@ -900,14 +1356,26 @@ INVALID = [
         if fn not in SPECIAL2_DEFINED
     ],
     *[
-        V(id=f"memory-op-{op:#04x}", insn=i_type(op, T1, T2, 4), regs={T1: DATA}, mem=STORE_MEMORY,
-          raises=InvalidInstruction, data_address=DATA + 4)
+        V(
+            id=f"memory-op-{op:#04x}",
+            insn=i_type(op, T1, T2, 4),
+            regs={T1: DATA},
+            mem=STORE_MEMORY,
+            raises=InvalidInstruction,
+            data_address=DATA + 4,
+        )
         for op in MEMORY_UNDEFINED
     ],
     V(id="break", insn=special(0x0D, rs=0, rt=0, rd=0) | (0x3FF << 16), raises=InvalidInstruction),
     # op 0x3F, base $ra, offset -1: the data word DATA - 4 is read first, then the step fails.
-    V(id="all-ones-word", insn=0xFFFF_FFFF, regs={RA: DATA}, mem=STORE_MEMORY, raises=InvalidInstruction,
-      data_address=DATA - 4),
+    V(
+        id="all-ones-word",
+        insn=0xFFFF_FFFF,
+        regs={RA: DATA},
+        mem=STORE_MEMORY,
+        raises=InvalidInstruction,
+        data_address=DATA - 4,
+    ),
 ]
 
 # -- step preconditions (§5 steps 1–4) ---------------------------------------------------------
@@ -917,12 +1385,33 @@ PRECONDITIONS = [
     V(id="pc-unaligned-1", insn=NOP, pc=PC + 1, next_pc=PC + 5, raises=InvalidMemoryProof),
     V(id="pc-unaligned-3-delay-slot", insn=NOP, pc=PC + 3, next_pc=TARGET, raises=InvalidMemoryProof),
     # An exited state steps to itself: nothing changes, not even the step counter, no proof is read.
-    V(id="exited-is-no-op", insn=addiu(T0, T1, 1), exited=1, exit_code=3, post_pc=PC, post_next_pc=PC + 4,
-      post_step=STEP),
-    V(id="exited-no-op-with-invalid-insn", insn=0xFFFF_FFFF, exited=1, post_pc=PC, post_next_pc=PC + 4,
-      post_step=STEP),
-    V(id="exited-no-op-with-unaligned-pc", insn=NOP, pc=PC + 2, next_pc=TARGET, exited=1, post_pc=PC + 2,
-      post_next_pc=TARGET, post_step=STEP),
+    V(
+        id="exited-is-no-op",
+        insn=addiu(T0, T1, 1),
+        exited=1,
+        exit_code=3,
+        post_pc=PC,
+        post_next_pc=PC + 4,
+        post_step=STEP,
+    ),
+    V(
+        id="exited-no-op-with-invalid-insn",
+        insn=0xFFFF_FFFF,
+        exited=1,
+        post_pc=PC,
+        post_next_pc=PC + 4,
+        post_step=STEP,
+    ),
+    V(
+        id="exited-no-op-with-unaligned-pc",
+        insn=NOP,
+        pc=PC + 2,
+        next_pc=TARGET,
+        exited=1,
+        post_pc=PC + 2,
+        post_next_pc=TARGET,
+        post_step=STEP,
+    ),
     V(id="exited-2-fails", insn=NOP, exited=2, raises=InvalidExitedValue),
     V(id="exited-255-fails", insn=NOP, exited=255, exit_code=0, raises=InvalidExitedValue),
     V(id="step-counter-large", insn=NOP, step=0xFFFF_FFFF, post_step=0x1_0000_0000),
@@ -1055,12 +1544,6 @@ def test_step_preconditions(vector: Vector) -> None:
     run_vector(vector)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fast engine (MipsVM.run, fast.py FastInterpreter.run) counts steps in an unwrapped local "
-    "`step += 1`: from step 2^64-1 the state gets step 2^64 and the witness cannot be encoded "
-    "(mips32.md §1: the step counter is modulo 2^64)",
-)
 def test_step_counter_wraps_in_fast_run() -> None:
     vm = MipsVM(MipsState(pc=PC, next_pc=PC + 4, step=0xFFFF_FFFF_FFFF_FFFF), memory_of({PC: NOP}))
     vm.run(2)
@@ -1071,8 +1554,9 @@ def test_step_counter_wraps_in_fast_run() -> None:
 # -- multi-step sequences ----------------------------------------------------------------------
 
 
-def run_program(words: Mapping[int, int], steps: int, regs: Mapping[int, int] | None = None,
-                pc: int = PC) -> MipsVM:
+def run_program(
+    words: Mapping[int, int], steps: int, regs: Mapping[int, int] | None = None, pc: int = PC
+) -> MipsVM:
     registers = [0] * 32
     for index, value in (regs or {}).items():
         registers[index] = value
@@ -1096,14 +1580,14 @@ def test_taken_branch_runs_delay_slot_then_target() -> None:
     assert (vm.state.pc, vm.state.next_pc) == (PC + 16, PC + 20)
     assert vm.state.registers[T0] == 1
     vm.step()
-    assert vm.state.registers[T1:T3 + 1] == [0, 0, 11]
+    assert vm.state.registers[T1 : T3 + 1] == [0, 0, 11]
     assert vm.state.step == 3
 
 
 def test_not_taken_branch_falls_through_after_delay_slot() -> None:
     program = {PC: bne(ZERO, ZERO, 3), PC + 4: addiu(T0, ZERO, 1), PC + 8: addiu(T1, ZERO, 2)}
     vm = run_program(program, 3)
-    assert vm.state.registers[T0:T1 + 1] == [1, 2]
+    assert vm.state.registers[T0 : T1 + 1] == [1, 2]
     assert (vm.state.pc, vm.state.next_pc) == (PC + 12, PC + 16)
 
 
@@ -1150,4 +1634,3 @@ def test_exit_group_needs_no_further_steps() -> None:
     for _ in range(3):
         vm.step()
     assert vm.witness() == witness and vm.state.step == 1
-

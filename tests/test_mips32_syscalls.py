@@ -58,11 +58,21 @@ MMAP_VECTORS = [
     V("mmap-fff", {V0: MMAP, A0: 0, A1: 0xFFF}, post_regs=ok(HEAP), post_heap=HEAP + 0x1000),
     V("mmap-zero-length", {V0: MMAP, A0: 0, A1: 0}, post_regs=ok(HEAP)),
     V("mmap-large", {V0: MMAP, A0: 0, A1: 0x1234_5678}, post_regs=ok(HEAP), post_heap=0x1734_6000),
-    V("mmap-heap-unaligned-is-kept", {V0: MMAP, A0: 0, A1: 0x10}, heap=0x0500_0123, post_regs=ok(0x0500_0123),
-      post_heap=0x0500_1123),
+    V(
+        "mmap-heap-unaligned-is-kept",
+        {V0: MMAP, A0: 0, A1: 0x10},
+        heap=0x0500_0123,
+        post_regs=ok(0x0500_0123),
+        post_heap=0x0500_1123,
+    ),
     # The limit is inclusive: the heap may end exactly at 0x60000000.
-    V("mmap-up-to-limit", {V0: MMAP, A0: 0, A1: 0x1000}, heap=0x5FFF_F000, post_regs=ok(0x5FFF_F000),
-      post_heap=0x6000_0000),
+    V(
+        "mmap-up-to-limit",
+        {V0: MMAP, A0: 0, A1: 0x1000},
+        heap=0x5FFF_F000,
+        post_regs=ok(0x5FFF_F000),
+        post_heap=0x6000_0000,
+    ),
     V("mmap-whole-heap-range", {V0: MMAP, A0: 0, A1: 0x5B00_0000}, post_regs=ok(HEAP), post_heap=0x6000_0000),
     V("mmap-past-limit-einval", {V0: MMAP, A0: 0, A1: 0x1001}, heap=0x5FFF_F000, post_regs=err(EINVAL)),
     V("mmap-at-limit-einval", {V0: MMAP, A0: 0, A1: 1}, heap=0x6000_0000, post_regs=err(EINVAL)),
@@ -73,13 +83,21 @@ MMAP_VECTORS = [
     V("mmap-max-length-einval", {V0: MMAP, A0: 0, A1: 0xFFFF_FFFF}, post_regs=err(EINVAL)),
     # The bump wraps (new < heap) without exceeding the limit: 0xF0000000 + 0x20000000 = 0x10000000.
     V("mmap-wrap-einval", {V0: MMAP, A0: 0, A1: 0x2000_0000}, heap=0xF000_0000, post_regs=err(EINVAL)),
-    V("mmap-wrap-to-zero-einval", {V0: MMAP, A0: 0, A1: 0x9000_0000}, heap=0x7000_0000,
-      post_regs=err(EINVAL)),
+    V(
+        "mmap-wrap-to-zero-einval",
+        {V0: MMAP, A0: 0, A1: 0x9000_0000},
+        heap=0x7000_0000,
+        post_regs=err(EINVAL),
+    ),
     V("mmap-heap-above-limit-einval", {V0: MMAP, A0: 0, A1: 0}, heap=0x7000_0000, post_regs=err(EINVAL)),
     # A hinted address is returned unchanged, the heap untouched, nothing checked.
     V("mmap-hint-address", {V0: MMAP, A0: 0x1234_5000, A1: 0x1000}, post_regs=ok(0x1234_5000)),
-    V("mmap-hint-address-huge-length", {V0: MMAP, A0: 0x7000_0001, A1: 0xFFFF_FFFF}, heap=0x5FFF_F000,
-      post_regs=ok(0x7000_0001)),
+    V(
+        "mmap-hint-address-huge-length",
+        {V0: MMAP, A0: 0x7000_0001, A1: 0xFFFF_FFFF},
+        heap=0x5FFF_F000,
+        post_regs=ok(0x7000_0001),
+    ),
     V("brk", {V0: BRK, A0: 0x1234}, post_regs=ok(0x4000_0000)),
     V("brk-ignores-heap", {V0: BRK}, heap=0x5000_0000, post_regs=ok(0x4000_0000)),
     V("clone", {V0: CLONE, A0: 0x5_0F00}, post_regs=ok(1)),
@@ -92,14 +110,40 @@ EXIT_VECTORS = [
     V("exit-0", {V0: EXIT_GROUP, A0: 0}, post_exited=1, post_exit_code=0, post_pc=PC, post_next_pc=PC + 4),
     V("exit-1", {V0: EXIT_GROUP, A0: 1}, post_exited=1, post_exit_code=1, post_pc=PC, post_next_pc=PC + 4),
     V("exit-2", {V0: EXIT_GROUP, A0: 2}, post_exited=1, post_exit_code=2, post_pc=PC, post_next_pc=PC + 4),
-    V("exit-code-masked", {V0: EXIT_GROUP, A0: 0x1FF}, post_exited=1, post_exit_code=0xFF, post_pc=PC,
-      post_next_pc=PC + 4),
-    V("exit-code-masked-to-0", {V0: EXIT_GROUP, A0: 0xFFFF_FF00}, post_exited=1, post_exit_code=0, post_pc=PC,
-      post_next_pc=PC + 4),
-    V("exit-in-delay-slot", {V0: EXIT_GROUP, A0: 3}, next_pc=TARGET, post_exited=1, post_exit_code=3,
-      post_pc=PC, post_next_pc=TARGET),
-    V("exit-replaces-old-code", {V0: EXIT_GROUP, A0: 4}, exit_code=9, post_exited=1, post_exit_code=4,
-      post_pc=PC, post_next_pc=PC + 4),
+    V(
+        "exit-code-masked",
+        {V0: EXIT_GROUP, A0: 0x1FF},
+        post_exited=1,
+        post_exit_code=0xFF,
+        post_pc=PC,
+        post_next_pc=PC + 4,
+    ),
+    V(
+        "exit-code-masked-to-0",
+        {V0: EXIT_GROUP, A0: 0xFFFF_FF00},
+        post_exited=1,
+        post_exit_code=0,
+        post_pc=PC,
+        post_next_pc=PC + 4,
+    ),
+    V(
+        "exit-in-delay-slot",
+        {V0: EXIT_GROUP, A0: 3},
+        next_pc=TARGET,
+        post_exited=1,
+        post_exit_code=3,
+        post_pc=PC,
+        post_next_pc=TARGET,
+    ),
+    V(
+        "exit-replaces-old-code",
+        {V0: EXIT_GROUP, A0: 4},
+        exit_code=9,
+        post_exited=1,
+        post_exit_code=4,
+        post_pc=PC,
+        post_next_pc=PC + 4,
+    ),
 ]
 
 # -- read (fds 0, 3, other) / write (fds 1, 2, other) ------------------------------------------
@@ -110,32 +154,79 @@ MEMORY_AT_BUF = {BUF: 0x5555_5555}
 READ_WRITE_VECTORS = [
     V("read-stdin-eof", {V0: READ, A0: 0, A1: BUF, A2: 4}, mem=MEMORY_AT_BUF, post_regs=ok(0)),
     V("read-hint-ack", {V0: READ, A0: 3, A1: BUF, A2: 0x1234}, mem=MEMORY_AT_BUF, post_regs=ok(0x1234)),
-    V("read-hint-ack-huge-count", {V0: READ, A0: 3, A1: BUF, A2: 0xFFFF_FFFF}, mem=MEMORY_AT_BUF,
-      post_regs=ok(0xFFFF_FFFF)),
+    V(
+        "read-hint-ack-huge-count",
+        {V0: READ, A0: 3, A1: BUF, A2: 0xFFFF_FFFF},
+        mem=MEMORY_AT_BUF,
+        post_regs=ok(0xFFFF_FFFF),
+    ),
     *[
-        V(f"read-fd-{fd:#x}-ebadf", {V0: READ, A0: fd, A1: BUF, A2: 4}, mem=MEMORY_AT_BUF,
-          post_regs=err(EBADF))
+        V(
+            f"read-fd-{fd:#x}-ebadf",
+            {V0: READ, A0: fd, A1: BUF, A2: 4},
+            mem=MEMORY_AT_BUF,
+            post_regs=err(EBADF),
+        )
         for fd in (1, 2, 4, 6, 7, 0x100, 0xFFFF_FFFF)
     ],
-    V("write-stdout", {V0: WRITE, A0: 1, A1: BUF, A2: len(HELLO)}, mem=words_from_bytes(BUF, HELLO),
-      post_regs=ok(13), stdout=HELLO),
-    V("write-stderr", {V0: WRITE, A0: 2, A1: BUF, A2: 8}, mem=words_from_bytes(BUF, b"started!"),
-      post_regs=ok(8), stderr=b"started!"),
-    V("write-stdout-zero-count", {V0: WRITE, A0: 1, A1: BUF, A2: 0}, mem=words_from_bytes(BUF, HELLO),
-      post_regs=ok(0)),
+    V(
+        "write-stdout",
+        {V0: WRITE, A0: 1, A1: BUF, A2: len(HELLO)},
+        mem=words_from_bytes(BUF, HELLO),
+        post_regs=ok(13),
+        stdout=HELLO,
+    ),
+    V(
+        "write-stderr",
+        {V0: WRITE, A0: 2, A1: BUF, A2: 8},
+        mem=words_from_bytes(BUF, b"started!"),
+        post_regs=ok(8),
+        stderr=b"started!",
+    ),
+    V(
+        "write-stdout-zero-count",
+        {V0: WRITE, A0: 1, A1: BUF, A2: 0},
+        mem=words_from_bytes(BUF, HELLO),
+        post_regs=ok(0),
+    ),
     # Offchain output reads are byte-granular and unaligned, cross pages, and see absent pages as zero.
-    V("write-stdout-unaligned-page-crossing", {V0: WRITE, A0: 1, A1: 0x0020_0FFB, A2: len(HELLO)},
-      mem=words_from_bytes(0x0020_0FFB, HELLO), post_regs=ok(13), stdout=HELLO),
-    V("write-stderr-absent-page-zeros", {V0: WRITE, A0: 2, A1: 0x0030_0001, A2: 3}, post_regs=ok(3),
-      stderr=b"\x00\x00\x00"),
-    V("write-stdout-wraps-address-space", {V0: WRITE, A0: 1, A1: 0xFFFF_FFFE, A2: 4},
-      mem={**words_from_bytes(0xFFFF_FFFE, b"ab"), **words_from_bytes(0, b"cd")}, post_regs=ok(4),
-      stdout=b"abcd"),
-    V("write-stdout-in-delay-slot", {V0: WRITE, A0: 1, A1: BUF, A2: 2}, mem=words_from_bytes(BUF, b"ok"),
-      next_pc=TARGET, post_regs=ok(2), stdout=b"ok", post_pc=TARGET, post_next_pc=TARGET + 4),
+    V(
+        "write-stdout-unaligned-page-crossing",
+        {V0: WRITE, A0: 1, A1: 0x0020_0FFB, A2: len(HELLO)},
+        mem=words_from_bytes(0x0020_0FFB, HELLO),
+        post_regs=ok(13),
+        stdout=HELLO,
+    ),
+    V(
+        "write-stderr-absent-page-zeros",
+        {V0: WRITE, A0: 2, A1: 0x0030_0001, A2: 3},
+        post_regs=ok(3),
+        stderr=b"\x00\x00\x00",
+    ),
+    V(
+        "write-stdout-wraps-address-space",
+        {V0: WRITE, A0: 1, A1: 0xFFFF_FFFE, A2: 4},
+        mem={**words_from_bytes(0xFFFF_FFFE, b"ab"), **words_from_bytes(0, b"cd")},
+        post_regs=ok(4),
+        stdout=b"abcd",
+    ),
+    V(
+        "write-stdout-in-delay-slot",
+        {V0: WRITE, A0: 1, A1: BUF, A2: 2},
+        mem=words_from_bytes(BUF, b"ok"),
+        next_pc=TARGET,
+        post_regs=ok(2),
+        stdout=b"ok",
+        post_pc=TARGET,
+        post_next_pc=TARGET + 4,
+    ),
     *[
-        V(f"write-fd-{fd:#x}-ebadf", {V0: WRITE, A0: fd, A1: BUF, A2: 4}, mem=MEMORY_AT_BUF,
-          post_regs=err(EBADF))
+        V(
+            f"write-fd-{fd:#x}-ebadf",
+            {V0: WRITE, A0: fd, A1: BUF, A2: 4},
+            mem=MEMORY_AT_BUF,
+            post_regs=err(EBADF),
+        )
         for fd in (0, 3, 5, 7, 0xFFFF_FFFF)
     ],
 ]
@@ -147,10 +238,23 @@ def be4(n: int) -> bytes:
     return n.to_bytes(4, "big")
 
 
-def hint_write(name: str, data: bytes, last_hint: bytes, hints: tuple[bytes, ...], post_last_hint: bytes,
-               address: int = BUF) -> Vector:
-    return V(name, {V0: WRITE, A0: 4, A1: address, A2: len(data)}, mem=words_from_bytes(address, data),
-             last_hint=last_hint, post_regs=ok(len(data)), hints=hints, post_last_hint=post_last_hint)
+def hint_write(
+    name: str,
+    data: bytes,
+    last_hint: bytes,
+    hints: tuple[bytes, ...],
+    post_last_hint: bytes,
+    address: int = BUF,
+) -> Vector:
+    return V(
+        name,
+        {V0: WRITE, A0: 4, A1: address, A2: len(data)},
+        mem=words_from_bytes(address, data),
+        last_hint=last_hint,
+        post_regs=ok(len(data)),
+        hints=hints,
+        post_last_hint=post_last_hint,
+    )
 
 
 HINT_VECTORS = [
@@ -162,10 +266,14 @@ HINT_VECTORS = [
     hint_write("hint-length-prefix-split", be4(2)[2:] + b"hi", be4(2)[:2], (b"hi",), b""),
     hint_write("hint-length-prefix-only", be4(2)[:3], b"", (), be4(2)[:3]),
     hint_write("hint-empty-hint-delivered", be4(0), b"", (b"",), b""),
-    hint_write("hint-unaligned-page-crossing", be4(4) + b"fetch", b"", (b"fetc",), b"h",
-               address=0x0020_0FFE),
-    V("hint-zero-count", {V0: WRITE, A0: 4, A1: BUF, A2: 0}, last_hint=be4(3) + b"a", post_regs=ok(0),
-      post_last_hint=be4(3) + b"a"),
+    hint_write("hint-unaligned-page-crossing", be4(4) + b"fetch", b"", (b"fetc",), b"h", address=0x0020_0FFE),
+    V(
+        "hint-zero-count",
+        {V0: WRITE, A0: 4, A1: BUF, A2: 0},
+        last_hint=be4(3) + b"a",
+        post_regs=ok(0),
+        post_last_hint=be4(3) + b"a",
+    ),
 ]
 
 # -- fd 6: preimage key writes (§6.6) ---------------------------------------------------------
@@ -176,9 +284,16 @@ KEY_MEMORY = {BUF: KEY_WORD}
 
 
 def key_write(name: str, address: int, count: int, appended: bytes, offset: int = 17) -> Vector:
-    return V(name, {V0: WRITE, A0: 6, A1: address, A2: count}, mem=KEY_MEMORY, preimage_key=OLD_KEY,
-             preimage_offset=offset, post_regs=ok(len(appended)),
-             post_preimage_key=(OLD_KEY + appended)[-32:], post_preimage_offset=0)
+    return V(
+        name,
+        {V0: WRITE, A0: 6, A1: address, A2: count},
+        mem=KEY_MEMORY,
+        preimage_key=OLD_KEY,
+        preimage_offset=offset,
+        post_regs=ok(len(appended)),
+        post_preimage_key=(OLD_KEY + appended)[-32:],
+        post_preimage_offset=0,
+    )
 
 
 KEY_VECTORS = [
@@ -205,11 +320,27 @@ KECCAK_KEY = bytes.fromhex("024c2867a87e758d67d8a8b0b3cdb8a3069918ba7fd309ff6c61
 READ_MEMORY = {BUF: 0x1122_3344}
 
 
-def preimage_read(name: str, offset: int, address: int, count: int, word: int, n: int,
-                  key: bytes = KECCAK_KEY, value: bytes = FAULTPROOF) -> Vector:
-    return V(name, {V0: READ, A0: 5, A1: address, A2: count}, mem=READ_MEMORY, preimage_key=key,
-             preimage_offset=offset, preimages={key: value}, post_regs=ok(n), post_mem={BUF: word},
-             post_preimage_offset=offset + n)
+def preimage_read(
+    name: str,
+    offset: int,
+    address: int,
+    count: int,
+    word: int,
+    n: int,
+    key: bytes = KECCAK_KEY,
+    value: bytes = FAULTPROOF,
+) -> Vector:
+    return V(
+        name,
+        {V0: READ, A0: 5, A1: address, A2: count},
+        mem=READ_MEMORY,
+        preimage_key=key,
+        preimage_offset=offset,
+        preimages={key: value},
+        post_regs=ok(n),
+        post_mem={BUF: word},
+        post_preimage_offset=offset + n,
+    )
 
 
 PREIMAGE_READ_VECTORS = [
@@ -234,25 +365,69 @@ PREIMAGE_READ_VECTORS = [
     preimage_read("read5-empty-preimage-prefix", 0, BUF, 4, 0x0000_0000, 4, value=b""),
     preimage_read("read5-empty-preimage-last", 7, BUF, 4, 0x0022_3344, 1, value=b""),
     # Local keys are read un-localized offchain (the verifier test localizes them).
-    preimage_read("read5-local-key", 8, BUF, 4, 0xCAFE_F00D, 4, key=local_key(1),
-                  value=bytes.fromhex("cafef00d0102")),
-    preimage_read("read5-local-key-offset-12", 12, BUF + 2, 4, 0x1122_0102, 2, key=local_key(1),
-                  value=bytes.fromhex("cafef00d0102")),
+    preimage_read(
+        "read5-local-key", 8, BUF, 4, 0xCAFE_F00D, 4, key=local_key(1), value=bytes.fromhex("cafef00d0102")
+    ),
+    preimage_read(
+        "read5-local-key-offset-12",
+        12,
+        BUF + 2,
+        4,
+        0x1122_0102,
+        2,
+        key=local_key(1),
+        value=bytes.fromhex("cafef00d0102"),
+    ),
     # Reading at or past the end of the stream is a FAIL, not EOF.
-    V("read5-past-end-fails", {V0: READ, A0: 5, A1: BUF, A2: 4}, mem=READ_MEMORY, preimage_key=KECCAK_KEY,
-      preimage_offset=18, preimages={KECCAK_KEY: FAULTPROOF}, raises=PreimagePartUnavailable,
-      data_address=BUF),
-    V("read5-far-past-end-fails", {V0: READ, A0: 5, A1: BUF, A2: 0}, mem=READ_MEMORY, preimage_key=KECCAK_KEY,
-      preimage_offset=0xFFFF_FFFF, preimages={KECCAK_KEY: FAULTPROOF}, raises=PreimagePartUnavailable,
-      data_address=BUF),
-    V("read5-empty-preimage-past-end-fails", {V0: READ, A0: 5, A1: BUF, A2: 4}, mem=READ_MEMORY,
-      preimage_key=KECCAK_KEY, preimage_offset=8, preimages={KECCAK_KEY: b""}, raises=PreimagePartUnavailable,
-      data_address=BUF),
+    V(
+        "read5-past-end-fails",
+        {V0: READ, A0: 5, A1: BUF, A2: 4},
+        mem=READ_MEMORY,
+        preimage_key=KECCAK_KEY,
+        preimage_offset=18,
+        preimages={KECCAK_KEY: FAULTPROOF},
+        raises=PreimagePartUnavailable,
+        data_address=BUF,
+    ),
+    V(
+        "read5-far-past-end-fails",
+        {V0: READ, A0: 5, A1: BUF, A2: 0},
+        mem=READ_MEMORY,
+        preimage_key=KECCAK_KEY,
+        preimage_offset=0xFFFF_FFFF,
+        preimages={KECCAK_KEY: FAULTPROOF},
+        raises=PreimagePartUnavailable,
+        data_address=BUF,
+    ),
+    V(
+        "read5-empty-preimage-past-end-fails",
+        {V0: READ, A0: 5, A1: BUF, A2: 4},
+        mem=READ_MEMORY,
+        preimage_key=KECCAK_KEY,
+        preimage_offset=8,
+        preimages={KECCAK_KEY: b""},
+        raises=PreimagePartUnavailable,
+        data_address=BUF,
+    ),
     # A missing preimage is fatal (offchain: the host has none; onchain: no part was loaded).
-    V("read5-missing-preimage-fails", {V0: READ, A0: 5, A1: BUF, A2: 4}, mem=READ_MEMORY, preimage_key=KEY,
-      raises=PreimageNotFound, verifier_raises=PreimagePartUnavailable, data_address=BUF),
-    V("read5-missing-preimage-count0-fails", {V0: READ, A0: 5, A1: BUF, A2: 0}, mem=READ_MEMORY,
-      preimage_key=KEY, raises=PreimageNotFound, verifier_raises=PreimagePartUnavailable, data_address=BUF),
+    V(
+        "read5-missing-preimage-fails",
+        {V0: READ, A0: 5, A1: BUF, A2: 4},
+        mem=READ_MEMORY,
+        preimage_key=KEY,
+        raises=PreimageNotFound,
+        verifier_raises=PreimagePartUnavailable,
+        data_address=BUF,
+    ),
+    V(
+        "read5-missing-preimage-count0-fails",
+        {V0: READ, A0: 5, A1: BUF, A2: 0},
+        mem=READ_MEMORY,
+        preimage_key=KEY,
+        raises=PreimageNotFound,
+        verifier_raises=PreimagePartUnavailable,
+        data_address=BUF,
+    ),
 ]
 
 # -- fcntl ------------------------------------------------------------------------------------
@@ -264,8 +439,10 @@ FCNTL_VECTORS = [
     *[V(f"fcntl-getfl-fd{fd}-rdonly", {V0: FCNTL, A0: fd, A1: 3}, post_regs=ok(0)) for fd in (0, 3, 5)],
     *[V(f"fcntl-getfl-fd{fd}-wronly", {V0: FCNTL, A0: fd, A1: 3}, post_regs=ok(1)) for fd in (1, 2, 4, 6)],
     V("fcntl-getfl-fd7-ebadf", {V0: FCNTL, A0: 7, A1: 3}, post_regs=err(EBADF)),
-    *[V(f"fcntl-cmd{cmd:#x}-einval", {V0: FCNTL, A0: 0, A1: cmd}, post_regs=err(EINVAL))
-      for cmd in (0, 2, 4, 0xFFFF_FFFF)],
+    *[
+        V(f"fcntl-cmd{cmd:#x}-einval", {V0: FCNTL, A0: 0, A1: cmd}, post_regs=err(EINVAL))
+        for cmd in (0, 2, 4, 0xFFFF_FFFF)
+    ],
     V("fcntl-unknown-cmd-bad-fd-einval", {V0: FCNTL, A0: 7, A1: 2}, post_regs=err(EINVAL)),
 ]
 
@@ -274,13 +451,39 @@ FCNTL_VECTORS = [
 UNKNOWN_VECTORS = [
     *[
         V(f"unknown-{number}", {V0: number, A0: 1, A1: BUF, A2: 4}, mem=MEMORY_AT_BUF, post_regs=ok(0))
-        for number in (0, 1, 4001, 4005, 4006, 4091, 4162, 4166, 4194, 4195, 4206, 4213, 4215, 4218,
-                       4222, 4238, 4263, 4353, 5009, 0xFFFF_FFFF)
+        for number in (
+            0,
+            1,
+            4001,
+            4005,
+            4006,
+            4091,
+            4162,
+            4166,
+            4194,
+            4195,
+            4206,
+            4213,
+            4215,
+            4218,
+            4222,
+            4238,
+            4263,
+            4353,
+            5009,
+            0xFFFF_FFFF,
+        )
     ],
     V("unknown-with-code-field", {V0: 4238}, insn=syscall(0xF_FFFF), post_regs=ok(0)),
     V("brk-with-code-field", {V0: BRK}, insn=syscall(0x12345), post_regs=ok(0x4000_0000)),
-    V("unknown-in-delay-slot", {V0: 4238}, next_pc=TARGET, post_regs=ok(0), post_pc=TARGET,
-      post_next_pc=TARGET + 4),
+    V(
+        "unknown-in-delay-slot",
+        {V0: 4238},
+        next_pc=TARGET,
+        post_regs=ok(0),
+        post_pc=TARGET,
+        post_next_pc=TARGET + 4,
+    ),
 ]
 
 TABLES = {
@@ -349,8 +552,16 @@ def test_unknown_syscalls(vector: Vector) -> None:
     ("code", "status"), [(0, 0x00), (1, 0x01), (2, 0x02), (0xFF, 0x02), (0x100, 0x00), (0x101, 0x01)]
 )
 def test_exit_status_byte(code: int, status: int) -> None:
-    vm = run_vector(V(f"exit-{code}", {V0: EXIT_GROUP, A0: code}, post_exited=1, post_exit_code=code & 0xFF,
-                      post_pc=PC, post_next_pc=PC + 4))
+    vm = run_vector(
+        V(
+            f"exit-{code}",
+            {V0: EXIT_GROUP, A0: code},
+            post_exited=1,
+            post_exit_code=code & 0xFF,
+            post_pc=PC,
+            post_next_pc=PC + 4,
+        )
+    )
     assert vm.state_hash()[0] == status
 
 
@@ -399,7 +610,7 @@ class Guest:
         if data:
             vm.memory.write(a1, data)
         vm.memory.write_word(vm.state.pc, SYSCALL)
-        vm.state.registers[V0:A2 + 1] = [number, 0, a0, a1, a2]
+        vm.state.registers[V0 : A2 + 1] = [number, 0, a0, a1, a2]
         vm.step()
         return vm.state.registers[V0], vm.state.registers[A3]
 
@@ -422,7 +633,7 @@ def test_hint_split_across_many_writes() -> None:
     delivered: list[list[bytes]] = []
     position = 0
     for size in (1, 1, 1, 2, 5, 6, 4, 1, 2, 4, 4, 7, 100):
-        chunk = message[position:position + size]
+        chunk = message[position : position + size]
         position += len(chunk)
         assert guest.syscall(WRITE, 4, 0x0030_0FFD, len(chunk), chunk) == (len(chunk), 0)
         delivered.append(list(host.hints))

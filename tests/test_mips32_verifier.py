@@ -203,7 +203,7 @@ def test_syscall_vectors_through_verifier(vector: Vector) -> None:
 EMPTY_WITNESS = (
     bytes.fromhex("838c5655cb21c6cb83313b5a631175dff4963772cce9108188b34ac87c81c41e")
     + bytes(32)
-    + bytes.fromhex("00000000" "00000000" "00000004" "00000000" "00000000" "00000000")
+    + bytes.fromhex("000000000000000000000004000000000000000000000000")
     + bytes(2)
     + bytes(8)
     + bytes(128)
@@ -424,16 +424,25 @@ TAMPER_CASES: dict[str, Callable[[], tuple[MipsVM, PreimagePartSource, set[int],
     "store": lambda: (simple_vm(sw(T2, -8, T1), {T1: DATA}), OnchainParts({}), set(), True),
     "branch": lambda: (simple_vm(beq(T1, T2, 0x20), {T1: 7, T2: 7}), OnchainParts({}), set(), False),
     "preimage-read": lambda: (
-        simple_vm(syscall(), {V0: 4003, A0: 5, A1: DATA + 1, A2: 4}, KeyValueHost({TAMPER_KEY: TAMPER_VALUE}),
-                  preimage_key=TAMPER_KEY, preimage_offset=9),
+        simple_vm(
+            syscall(),
+            {V0: 4003, A0: 5, A1: DATA + 1, A2: 4},
+            KeyValueHost({TAMPER_KEY: TAMPER_VALUE}),
+            preimage_key=TAMPER_KEY,
+            preimage_offset=9,
+        ),
         OnchainParts({TAMPER_KEY: TAMPER_VALUE}),
         set(register_bytes(7)),  # $a3 is overwritten with 0
         True,
     ),
     "local-preimage-read": lambda: (
-        simple_vm(syscall(), {V0: 4003, A0: 5, A1: DATA + 2, A2: 4},
-                  KeyValueHost({local_key(3): b"\xaa" * 40}),
-                  preimage_key=local_key(3), preimage_offset=30),
+        simple_vm(
+            syscall(),
+            {V0: 4003, A0: 5, A1: DATA + 2, A2: 4},
+            KeyValueHost({local_key(3): b"\xaa" * 40}),
+            preimage_key=local_key(3),
+            preimage_offset=30,
+        ),
         OnchainParts({local_key(3): b"\xaa" * 40}),
         set(register_bytes(7)),
         True,
@@ -546,8 +555,14 @@ def load(elf: Path, host: KeyValueHost | None = None) -> MipsVM:
 
 def run_differential(vm: MipsVM, every: int, max_steps: int = 5_000_000) -> dict[str, int]:
     """Run to exit, proving and verifying every ``every``-th step and every syscall step."""
-    counts = {"steps": 0, "verified": 0, "syscalls": 0, "preimage_reads": 0, "local_reads": 0,
-              "offset_reads": 0}
+    counts = {
+        "steps": 0,
+        "verified": 0,
+        "syscalls": 0,
+        "preimage_reads": 0,
+        "local_reads": 0,
+        "offset_reads": 0,
+    }
     while not vm.exited:
         assert vm.step_count < max_steps, "program did not exit"
         syscall_step = is_syscall(vm.instruction_at(vm.pc))
@@ -686,4 +701,3 @@ def test_compute(mips_elves: dict[str, Path]) -> None:
     run_to_exit(vm, 100_000_000, fast=True)
     assert vm.exit_code == 0
     assert bytes(vm.stdout) == (compute_digest() + "\n").encode()
-

@@ -192,8 +192,18 @@ def test_part_at_or_past_end_is_invalid(offset: int) -> None:
 
 @pytest.mark.parametrize(
     ("size", "offset", "part_len"),
-    [(0, 0, 8), (0, 7, 1), (24, 0, 32), (24, 1, 31), (25, 0, 32), (25, 1, 32), (25, 2, 31), (100, 40, 32),
-     (100, 100, 8), (100, 107, 1)],
+    [
+        (0, 0, 8),
+        (0, 7, 1),
+        (24, 0, 32),
+        (24, 1, 31),
+        (25, 0, 32),
+        (25, 1, 32),
+        (25, 2, 31),
+        (100, 40, 32),
+        (100, 100, 8),
+        (100, 107, 1),
+    ],
 )
 def test_part_length(size: int, offset: int, part_len: int) -> None:
     """``partLen = min(32, len + 8 - o)``; the part is ``(S ‖ 0^32)[o : o + 32]``."""

@@ -18,6 +18,7 @@ from faultproof.errors import (
     DivisionByZero,
     ExecutionError,
     InvalidInstruction,
+    OutputError,
     PreimageNotFound,
     TrapReached,
     UsageError,
@@ -392,7 +393,7 @@ def test_atomic_write_replaces_or_leaves_everything_as_it_was(tmp_path: Path) ->
     write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     (tmp_path / "folder").mkdir()
-    with pytest.raises(UsageError, match=r"cannot write .*folder"):
+    with pytest.raises(OutputError, match=r"cannot write .*folder"):
         write_atomic(tmp_path / "folder", b"data")  # a folder cannot be replaced by a file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "state.json"]
 

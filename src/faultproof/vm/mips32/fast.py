@@ -1139,7 +1139,8 @@ def make_sc(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def sc(pc: int, next_pc: int) -> int:
         store_word((registers[base] + offset) & WORD_ALIGN_MASK, registers[rt])
-
+        if rt != 0:
+            registers[rt] = 1
         return (next_pc + 4) & MASK32
 
     return sc
