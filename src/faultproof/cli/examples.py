@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from faultproof.cli.options import DEFAULT_VM, programs_out_option, vm_option
 from faultproof.examples import CLAIM_RESULT, claim_host
 from faultproof.preimage.oracle import PreimageHost
 from faultproof.programs import build_programs
@@ -28,13 +29,13 @@ def _run_to_exit(vm: FaultProofVM) -> float:
     return time.perf_counter() - started
 
 
-def _show(name: str, elf: Path, vm_kind: str, host: PreimageHost | None) -> None:
-    vm, _ = vm_class(vm_kind).load_elf(elf)
+def _show(name: str, elf: Path, vm_type: type[FaultProofVM], host: PreimageHost | None) -> None:
+    vm, _ = vm_type.load_elf(elf)
     if host is not None:
         vm.host = host
     prestate = vm.state_hash()
     elapsed = _run_to_exit(vm)
-    click.secho(f"── {name} ({vm_kind}) ", bold=True)
+    click.secho(f"── {name} ({vm_type.kind}) ", bold=True)
     click.echo(f"   absolute prestate  0x{prestate.hex()}")
     for label, stream in (("stdout", vm.stdout), ("stderr", vm.stderr)):
         for line in bytes(stream).decode(errors="replace").splitlines():
@@ -45,18 +46,12 @@ def _show(name: str, elf: Path, vm_kind: str, host: PreimageHost | None) -> None
 
 
 @click.command("examples")
-@click.option("--vm", "vm_kind", default="mips32", show_default=True, help="The VM to run the guests in.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/programs"),
-    show_default=True,
-    help="Where the guest ELF files are built.",
-)
-def examples(vm_kind: str, out: Path) -> None:
+@vm_option(f"default: {DEFAULT_VM}")
+@programs_out_option()
+def examples(vm_kind: str | None, out: Path) -> None:
     """Build the example Go programs and run `hello` and `claim` (a true and a false claim)."""
-    vm_type = vm_class(vm_kind)
+    vm_type = vm_class(vm_kind or DEFAULT_VM)
     elves = build_programs(vm_type.kind, vm_type.go_env, out, names=("hello", "claim"))
-    _show("hello", elves["hello"], vm_kind, None)
-    _show(f"claim {CLAIM_RESULT} (true)", elves["claim"], vm_kind, claim_host(CLAIM_RESULT))
-    _show(f"claim {CLAIM_RESULT + 1} (false)", elves["claim"], vm_kind, claim_host(CLAIM_RESULT + 1))
+    _show("hello", elves["hello"], vm_type, None)
+    _show(f"claim {CLAIM_RESULT} (true)", elves["claim"], vm_type, claim_host(CLAIM_RESULT))
+    _show(f"claim {CLAIM_RESULT + 1} (false)", elves["claim"], vm_type, claim_host(CLAIM_RESULT + 1))

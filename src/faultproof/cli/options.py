@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -42,3 +43,14 @@ def resolve_vm_kind(vm_kind: str | None, cannon_type: str | None) -> str:
     if vm_kind and aliased and vm_kind != aliased:
         raise UsageError(f"--type {cannon_type} means --vm {aliased}, which contradicts --vm {vm_kind}")
     return vm_kind or aliased or DEFAULT_VM
+
+
+def programs_out_option() -> Callable[[F], F]:
+    """``--out``: where guest ELF files are built (one subfolder per VM)."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("build/programs"),
+        show_default=True,
+        help="Folder for the guest ELF files (one subfolder per VM).",
+    )

@@ -6,20 +6,14 @@ from pathlib import Path
 
 import click
 
-from faultproof.cli.options import DEFAULT_VM, vm_option
+from faultproof.cli.options import DEFAULT_VM, programs_out_option, vm_option
 from faultproof.programs import build_programs
 from faultproof.vm import vm_class
 
 
 @click.command("build-programs")
 @vm_option(f"default: {DEFAULT_VM}")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/programs"),
-    show_default=True,
-    help="Folder for the ELF files (one subfolder per VM).",
-)
+@programs_out_option()
 def build_programs_command(vm_kind: str | None, out: Path) -> None:
     """Build the Go guests in programs/ and print the path of each ELF."""
     vm = vm_class(vm_kind or DEFAULT_VM)

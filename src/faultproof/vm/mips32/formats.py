@@ -24,7 +24,7 @@ from typing import Any
 
 from faultproof.errors import StateFormatError
 from faultproof.memory import PAGE_ADDRESS_BITS, PAGE_SIZE, Memory
-from faultproof.vm.mips32.state import REGISTER_COUNT, MipsState
+from faultproof.vm.mips32.state import REGISTER_COUNT, STATE_FIELDS, MipsState, decode_fields, encode_fields
 
 ADDRESS_BITS = 32
 PAGE_COUNT_LIMIT = 1 << (ADDRESS_BITS - PAGE_ADDRESS_BITS)
@@ -39,10 +39,8 @@ _VERSION = struct.Struct(">B")
 _PAGE_COUNT = struct.Struct(">I")
 _PAGE_INDEX = struct.Struct(">I")
 _HINT_LENGTH = struct.Struct(">I")
-# preimageKey, preimageOffset, pc, nextPC, lo, hi, heap, exitCode, exited, step, registers
-_FIELDS = struct.Struct(">32sIIIIIIBBQ32I")
 _PAGE_RECORD_SIZE = _PAGE_INDEX.size + PAGE_SIZE
-EMPTY_STATE_FILE_SIZE = _VERSION.size + _PAGE_COUNT.size + _FIELDS.size + _HINT_LENGTH.size
+EMPTY_STATE_FILE_SIZE = _VERSION.size + _PAGE_COUNT.size + STATE_FIELDS.size + _HINT_LENGTH.size
 assert EMPTY_STATE_FILE_SIZE == 203
 
 # -- JSON layout (§9.2) -------------------------------------------------------------------------
@@ -165,21 +163,7 @@ def encode_binary_state(state: MipsState, memory: Memory, last_hint: bytes) -> b
     parts = [_VERSION.pack(STATE_VERSION), _PAGE_COUNT.pack(len(memory.pages))]
     for index, page in memory.iter_pages():
         parts += [_PAGE_INDEX.pack(index), page]
-    parts.append(
-        _FIELDS.pack(
-            state.preimage_key,
-            state.preimage_offset,
-            state.pc,
-            state.next_pc,
-            state.lo,
-            state.hi,
-            state.heap,
-            state.exit_code,
-            state.exited,
-            state.step,
-            *state.registers,
-        )
-    )
+    parts.append(encode_fields(state))
     parts += [_HINT_LENGTH.pack(len(last_hint)), last_hint]
     return b"".join(parts)
 
@@ -220,7 +204,7 @@ def _binary_pages(cursor: _Cursor, path: Path) -> Iterator[tuple[int, bytes]]:
     """The page records, checked to be in strictly ascending index order."""
     (count,) = cursor.unpack(_PAGE_COUNT, "page count")
     # Checked before reading any page so a corrupt count fails fast with a clear message.
-    needed = cursor.position + count * _PAGE_RECORD_SIZE + _FIELDS.size + _HINT_LENGTH.size
+    needed = cursor.position + count * _PAGE_RECORD_SIZE + STATE_FIELDS.size + _HINT_LENGTH.size
     if needed > len(cursor.data):
         problem = f"truncated: {count} pages need at least {needed} bytes, the file has {len(cursor.data)}"
         raise _fail(path, problem)
@@ -246,10 +230,7 @@ def decode_binary_state(data: bytes, path: Path) -> tuple[MipsState, Memory, byt
     memory = Memory(ADDRESS_BITS)
     for index, page in _binary_pages(cursor, path):
         memory.set_page(index, page)
-    key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, *registers = cursor.unpack(
-        _FIELDS, "state fields"
-    )
-    state = MipsState(key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, registers)
+    state = decode_fields(bytes(cursor.take(STATE_FIELDS.size, "state fields")))
     if state.exited > 1:
         raise _fail(path, f"exited is {state.exited}, must be 0 or 1")
     (hint_length,) = cursor.unpack(_HINT_LENGTH, "lastHint length")

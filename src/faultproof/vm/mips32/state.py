@@ -25,9 +25,11 @@ REG_A3 = 7
 REG_SP = 29
 REG_RA = 31
 
-# memRoot, preimageKey, preimageOffset, pc, nextPC, lo, hi, heap, exitCode, exited, step, registers
-_WITNESS = struct.Struct(">32s32sIIIIIIBBQ32I")
-assert _WITNESS.size == WITNESS_SIZE
+MEM_ROOT_SIZE = 32
+# Every witness field after memRoot, in order; the binary state file stores the same bytes (§9.1):
+# preimageKey, preimageOffset, pc, nextPC, lo, hi, heap, exitCode, exited, step, registers.
+STATE_FIELDS = struct.Struct(">32sIIIIIIBBQ32I")
+assert MEM_ROOT_SIZE + STATE_FIELDS.size == WITNESS_SIZE
 
 
 class VMStatus:
@@ -74,10 +76,9 @@ class MipsState:
         return clone
 
 
-def encode_witness(mem_root: bytes, state: MipsState) -> bytes:
-    """The packed big-endian 226-byte witness (§2.1)."""
-    return _WITNESS.pack(
-        mem_root,
+def encode_fields(state: MipsState) -> bytes:
+    """The witness fields after the memory root, packed big-endian."""
+    return STATE_FIELDS.pack(
         state.preimage_key,
         state.preimage_offset,
         state.pc,
@@ -92,15 +93,22 @@ def encode_witness(mem_root: bytes, state: MipsState) -> bytes:
     )
 
 
+def decode_fields(data: bytes) -> MipsState:
+    """The inverse of ``encode_fields``; ``data`` must be exactly ``STATE_FIELDS.size`` bytes."""
+    key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, *registers = STATE_FIELDS.unpack(data)
+    return MipsState(key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, registers)
+
+
+def encode_witness(mem_root: bytes, state: MipsState) -> bytes:
+    """The packed big-endian 226-byte witness (§2.1)."""
+    return mem_root + encode_fields(state)
+
+
 def decode_witness(witness: bytes) -> tuple[bytes, MipsState]:
     """Split a 226-byte witness into its memory root and the other fields."""
     if len(witness) != WITNESS_SIZE:
         raise StateFormatError(f"MIPS32 witness must be {WITNESS_SIZE} bytes, got {len(witness)}")
-    (mem_root, key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, *registers) = _WITNESS.unpack(
-        witness
-    )
-    state = MipsState(key, offset, pc, next_pc, lo, hi, heap, exit_code, exited, step, registers)
-    return mem_root, state
+    return witness[:MEM_ROOT_SIZE], decode_fields(witness[MEM_ROOT_SIZE:])
 
 
 def vm_status(exited: int, exit_code: int) -> int:
