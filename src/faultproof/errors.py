@@ -112,3 +112,7 @@ class ExecutionError(FaultproofError):
 
 class TrapReached(FaultproofError):
     """Execution reached a pc the caller marked as a trap (e.g. ``runtime.notesleep``)."""
+
+
+class PreimageRejected(PreimageError):
+    """A value offered for a key does not belong to it, so it is never stored or served."""

@@ -18,6 +18,10 @@ from faultproof.preimage.oracle import NoHost, PreimageHost
 from faultproof.preimage.parts import preimage_part
 from faultproof.vm.interface import FaultProofVM, PreimagePartSource, PreimageRead, StepProof
 from faultproof.vm.mips32 import step as reference
+from faultproof.vm.mips32 import verifier
+from faultproof.vm.mips32.elf import load_elf
+from faultproof.vm.mips32.fast import FastInterpreter
+from faultproof.vm.mips32.formats import read_state_file, recognizes_state_file, state_file_bytes
 from faultproof.vm.mips32.state import MipsState, encode_witness, state_hash
 
 ADDRESS_BITS = 32
@@ -78,33 +82,25 @@ class MipsVM(FaultProofVM):
         self._cached_key: bytes | None = None
         self._cached_value = b""
         self._traps: list[tuple[int, int]] = []
-        self._engine: object | None = None
+        self._engine: FastInterpreter | None = None
 
     # -- loading and saving ---------------------------------------------------------------------
 
     @classmethod
     def load_elf(cls, path: Path) -> tuple[MipsVM, Metadata]:
-        from faultproof.vm.mips32.elf import load_elf
-
         state, memory, metadata = load_elf(path)
         return cls(state, memory), metadata
 
     @classmethod
     def read_state(cls, path: Path) -> MipsVM:
-        from faultproof.vm.mips32.formats import read_state_file
-
         state, memory, last_hint = read_state_file(path)
         return cls(state, memory, last_hint)
 
     @classmethod
     def recognizes_state(cls, path: Path) -> bool:
-        from faultproof.vm.mips32.formats import recognizes_state_file
-
         return recognizes_state_file(path)
 
     def state_file_bytes(self, path: Path) -> bytes:
-        from faultproof.vm.mips32.formats import state_file_bytes
-
         return state_file_bytes(path, self.state, self.memory, bytes(self.last_hint))
 
     # -- the state ------------------------------------------------------------------------------
@@ -204,10 +200,8 @@ class MipsVM(FaultProofVM):
 
     def set_traps(self, ranges: list[tuple[int, int]]) -> None:
         """The fast interpreter decodes traps into its handlers; it re-decodes only changed ranges."""
-        from faultproof.vm.mips32.fast import FastInterpreter
-
         self._traps = list(ranges)
-        if isinstance(self._engine, FastInterpreter):
+        if self._engine is not None:
             self._engine.set_traps(self._traps)
 
     def run(self, max_steps: int) -> None:
@@ -216,10 +210,8 @@ class MipsVM(FaultProofVM):
         The interpreter keeps its decoded handlers between runs; it is rebuilt when the state or
         memory object it is bound to has been replaced (a failed ``step`` restores a copy).
         """
-        from faultproof.vm.mips32.fast import FastInterpreter
-
         engine = self._engine
-        if not isinstance(engine, FastInterpreter) or not engine.serves(self):
+        if engine is None or not engine.serves(self):
             engine = self._engine = FastInterpreter(self, self._traps)
         self.last_preimage_read = None
         steps_until_wrap = MASK64 - self.state.step
@@ -242,9 +234,7 @@ class MipsVM(FaultProofVM):
         preimage_part: PreimagePartSource,
         caller: bytes,
     ) -> bytes:
-        from faultproof.vm.mips32.verifier import verify_step
-
-        return verify_step(state_data, proof_data, local_context, preimage_part, caller)
+        return verifier.verify_step(state_data, proof_data, local_context, preimage_part, caller)
 
 
 __all__ = ["MipsVM"]
