@@ -167,16 +167,29 @@ def _claim(mips_elves: dict[str, Path]) -> MipsVM:
     return vm
 
 
-# Shortly before `claim` reads its first preimage: the literal loop is slow, so both loops start here.
-NEAR_FIRST_READ = 350_000
+# Both loops start shortly before `claim` reads its first preimage (the literal loop is slow); the
+# start is found from the program itself, so the test follows any change to the guest.
+LEAD_BEFORE_FIRST_READ = 5_000
 
 
 @pytest.fixture(scope="module")
-def claim_near_first_read(mips_elves: dict[str, Path]) -> bytes:
+def claim_near_first_read(mips_elves: dict[str, Path]) -> tuple[int, bytes]:
+    probe = _claim(mips_elves)
+    while probe.last_preimage_read is None:
+        probe.run(100_000)
+    start = probe.step_count - LEAD_BEFORE_FIRST_READ
     vm = _claim(mips_elves)
-    vm.run(NEAR_FIRST_READ)
-    assert vm.step_count == NEAR_FIRST_READ and vm.last_preimage_read is None
-    return encode_binary_state(vm.state, vm.memory, bytes(vm.last_hint))
+    vm.run(start)
+    assert vm.step_count == start and vm.last_preimage_read is None
+    return start, encode_binary_state(vm.state, vm.memory, bytes(vm.last_hint))
+
+
+def _relative_to(start: int, flags: dict[str, str]) -> dict[str, str]:
+    """Flags whose ``=+N`` patterns are made absolute as ``=start+N``."""
+    return {
+        name: f"={start + int(value[2:])}" if value.startswith("=+") else value
+        for name, value in flags.items()
+    }
 
 
 def _claim_from(snapshot: bytes) -> MipsVM:
@@ -187,9 +200,9 @@ def _claim_from(snapshot: bytes) -> MipsVM:
 @pytest.mark.parametrize(
     "flags",
     [
-        {"snapshot_at": "%997", "proof_at": "=351234", "stop_at": "=355000", "snapshot_fmt": "s-%d.bin"},
-        {"snapshot_at": "=350017", "proof_at": "%1500", "stop_at": "=354501", "info_at": "%7"},
-        {"snapshot_at": "=350003", "stop_at": "=350003"},
+        {"snapshot_at": "%997", "proof_at": "=+1234", "stop_at": "=+5000", "snapshot_fmt": "s-%d.bin"},
+        {"snapshot_at": "=+17", "proof_at": "%1500", "stop_at": "=+4501", "info_at": "%7"},
+        {"snapshot_at": "=+3", "stop_at": "=+3"},
         {"stop_at_preimage_type": "local", "snapshot_at": "%5000"},
         {"stop_at_preimage_type": "keccak", "proof_at": "%50000"},
         {"stop_at_preimage": "01" + "00" * 30 + "02@8"},
@@ -197,21 +210,25 @@ def _claim_from(snapshot: bytes) -> MipsVM:
     ],
 )
 def test_run_equals_the_literal_loop(
-    claim_near_first_read: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: dict[str, str]
+    claim_near_first_read: tuple[int, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flags: dict[str, str],
 ) -> None:
-    options = RunOptions.from_flags(**flags)
+    start, snapshot = claim_near_first_read
+    options = RunOptions.from_flags(**_relative_to(start, flags))
     (tmp_path / "fast").mkdir()
     (tmp_path / "literal").mkdir()
     monkeypatch.chdir(tmp_path / "fast")
-    fast = _claim_from(claim_near_first_read)
+    fast = _claim_from(snapshot)
     result = run_vm(fast, options)
     monkeypatch.chdir(tmp_path / "literal")
-    literal = _claim_from(claim_near_first_read)
+    literal = _claim_from(snapshot)
     _literal_run(literal, options)
 
     assert fast.state_hash() == literal.state_hash()
     assert not fast.exited
-    assert result.final_step == fast.step_count == NEAR_FIRST_READ + result.steps
+    assert result.final_step == fast.step_count == start + result.steps
     assert _files(tmp_path / "fast") == _files(tmp_path / "literal")
     expected_reason = StopReason.STOP_AT if "stop_at" in flags else StopReason.PREIMAGE
     assert result.reason is expected_reason

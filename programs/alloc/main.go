@@ -26,8 +26,8 @@ var sink []byte
 
 func main() {
 	oracle, _ := preimage.Open()
-	numAllocs := uint64BE(oracle.Get(preimage.LocalKey(0)), "local 0 (numAllocs)")
-	allocSize := uint64BE(oracle.Get(preimage.LocalKey(1)), "local 1 (allocSize)")
+	numAllocs := uint64BE(oracle.GetLocal(0), "local 0 (numAllocs)")
+	allocSize := uint64BE(oracle.GetLocal(1), "local 1 (allocSize)")
 	fmt.Printf("alloc: %d x %d bytes\n", numAllocs, allocSize)
 	if allocSize > math.MaxInt {
 		panic(fmt.Sprintf("alloc: allocSize %d does not fit an int on this platform", allocSize))

@@ -4,7 +4,9 @@
 //
 // Inputs: local 0 = preHash, local 1 = diffHash, local 2 = the claim (u64 BE). The keccak
 // preimage of preHash is s (u64 BE); the keccak preimage of diffHash is hA ‖ hB, whose keccak
-// preimages are a and b (u64 BE each).
+// preimages are a and b (u64 BE each). These are test indices, not the fault proof program's
+// boot info (preimage.BootInfo). Every keccak preimage is checked against its hash, so a host
+// that sends a wrong value makes the program panic instead of judging the claim on it.
 package main
 
 import (
@@ -21,23 +23,23 @@ func main() {
 	_, _ = os.Stderr.Write([]byte("started!"))
 	oracle, hinter := preimage.Open()
 
-	preHash := hash32(oracle.Get(preimage.LocalKey(0)), "local 0 (preHash)")
-	diffHash := hash32(oracle.Get(preimage.LocalKey(1)), "local 1 (diffHash)")
-	claim := uint64BE(oracle.Get(preimage.LocalKey(2)), "local 2 (claim)")
+	preHash := hash32(oracle.GetLocal(0), "local 0 (preHash)")
+	diffHash := hash32(oracle.GetLocal(1), "local 1 (diffHash)")
+	claim := uint64BE(oracle.GetLocal(2), "local 2 (claim)")
 
 	hinter.Hint("fetch-state " + hex.EncodeToString(preHash[:]))
-	s := uint64BE(oracle.Get(preimage.Keccak256Key(preHash)), "preimage of preHash")
+	s := uint64BE(oracle.GetKeccak256(preHash), "preimage of preHash")
 
 	// One hint makes the host serve all three preimages behind diffHash.
 	hinter.Hint("fetch-diff " + hex.EncodeToString(diffHash[:]))
-	diff := oracle.Get(preimage.Keccak256Key(diffHash))
+	diff := oracle.GetKeccak256(diffHash)
 	if len(diff) != 64 {
 		panic(fmt.Sprintf("claim: preimage of diffHash has %d bytes, want 64", len(diff)))
 	}
 	hashA := hash32(diff[:32], "diff[0:32]")
 	hashB := hash32(diff[32:], "diff[32:64]")
-	a := uint64BE(oracle.Get(preimage.Keccak256Key(hashA)), "preimage of hA")
-	b := uint64BE(oracle.Get(preimage.Keccak256Key(hashB)), "preimage of hB")
+	a := uint64BE(oracle.GetKeccak256(hashA), "preimage of hA")
+	b := uint64BE(oracle.GetKeccak256(hashB), "preimage of hB")
 
 	fmt.Printf("computing %d * %d + %d\n", s, a, b)
 	result := s*a + b

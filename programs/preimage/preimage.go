@@ -6,11 +6,18 @@
 // natively they are pipes to a host process. The clients here speak the same wire protocol to
 // both, so a program can be debugged natively and then run unchanged in the VM.
 //
+// The package is the SDK of the guest programs: Open gives the clients (Oracle, Hinter); the key
+// helpers (LocalKey, Keccak256Key, Sha256Key, BlobKey, PrecompileKey, …) build keys per spec §1;
+// Oracle.GetKeccak256 and Oracle.GetSha256 verify what the host sends; ReadBootInfo reads the
+// local inputs of a dispute (spec §2.3); Keccak256 is the EVM's hash, which the standard library
+// lacks.
+//
 // Every failure panics: a program cannot continue without its inputs, and the spec makes a
 // missing preimage fatal for the whole run (there is no "not found" answer).
 package preimage
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -19,10 +26,15 @@ import (
 	"sync"
 )
 
-// Key types (spec: preimage-oracle.md §1). The type byte replaces byte 0 of a key.
+// Key types (spec: preimage-oracle.md §1). The type byte replaces byte 0 of a key, so no valid
+// key starts with 0. Type 3 (global generic) is reserved and has no helper; 129–255 are free for
+// application-specific keys.
 const (
-	LocalKeyType     byte = 1
-	Keccak256KeyType byte = 2
+	LocalKeyType      byte = 1
+	Keccak256KeyType  byte = 2
+	Sha256KeyType     byte = 4
+	BlobKeyType       byte = 5
+	PrecompileKeyType byte = 6
 )
 
 // File descriptors of the guest (spec: preimage-oracle.md §5.3).
@@ -44,10 +56,51 @@ func LocalKey(index uint64) [32]byte {
 }
 
 // Keccak256Key returns the key of the global keccak256 preimage of hash: the hash with byte 0
-// replaced by the type byte, so no valid key is all-zero (spec: preimage-oracle.md §1).
-// Programs learn hashes from their inputs, so the guest never needs to compute keccak itself.
+// replaced by the type byte (spec: preimage-oracle.md §1). Bytes 1–31 of the key are the hash's.
 func Keccak256Key(hash [32]byte) [32]byte {
-	hash[0] = Keccak256KeyType
+	return typed(Keccak256KeyType, hash)
+}
+
+// Keccak256KeyOf returns the keccak256 key under which data itself is served:
+// Keccak256Key(Keccak256(data)).
+func Keccak256KeyOf(data []byte) [32]byte {
+	return Keccak256Key(Keccak256(data))
+}
+
+// Sha256Key returns the key of the global SHA-256 preimage of hash: the hash with byte 0 replaced
+// by the type byte (spec: preimage-oracle.md §1).
+func Sha256Key(hash [32]byte) [32]byte {
+	return typed(Sha256KeyType, hash)
+}
+
+// Sha256KeyOf returns the SHA-256 key under which data itself is served:
+// Sha256Key(SHA256(data)).
+func Sha256KeyOf(data []byte) [32]byte {
+	return Sha256Key(sha256.Sum256(data))
+}
+
+// BlobKey returns the key of the value y = p(z) of the blob polynomial p committed by the
+// 48-byte KZG commitment, at the 32-byte big-endian evaluation point z:
+// typed(5, keccak256(commitment ‖ z)) (spec: preimage-oracle.md §1.1). Field element i of a blob
+// is at z = ω^bitrev12(i) mod r, not at z = i; the value is 32 bytes, big-endian.
+func BlobKey(commitment [48]byte, z [32]byte) [32]byte {
+	return typed(BlobKeyType, Keccak256(commitment[:], z[:]))
+}
+
+// PrecompileKey returns the key of the result of calling the L1 precompile at address with input,
+// where requiredGas is the gas the precompile needs for it on L1:
+// typed(6, keccak256(address ‖ BE8(requiredGas) ‖ input)) (spec: preimage-oracle.md §1.2; the
+// legacy form without requiredGas must not be used). The value is status ‖ returndata with status
+// 1 for success and 0 for failure; it is never empty.
+func PrecompileKey(address [20]byte, requiredGas uint64, input []byte) [32]byte {
+	var gas [8]byte
+	binary.BigEndian.PutUint64(gas[:], requiredGas)
+	return typed(PrecompileKeyType, Keccak256(address[:], gas[:], input))
+}
+
+// typed returns hash with byte 0 replaced by keyType (spec: preimage-oracle.md notation).
+func typed(keyType byte, hash [32]byte) [32]byte {
+	hash[0] = keyType
 	return hash
 }
 
@@ -64,7 +117,9 @@ func NewOracle(rw io.ReadWriter) *Oracle {
 	return &Oracle{rw: rw}
 }
 
-// Get returns the preimage of key; it panics if the channel fails.
+// Get returns the value the host sends for key; it panics if the channel fails. Get checks
+// nothing about the value: for keccak256 and SHA-256 keys use GetKeccak256 and GetSha256, which
+// verify it against the hash.
 func (o *Oracle) Get(key [32]byte) []byte {
 	if err := writeAll(o.rw, key[:]); err != nil {
 		panic(fmt.Errorf("preimage: request key %x: %w", key, err))
@@ -82,6 +137,34 @@ func (o *Oracle) Get(key [32]byte) []byte {
 	// Inside the VM each read returns at most 4 bytes (one aligned word), hence ReadFull.
 	if _, err := io.ReadFull(o.rw, data); err != nil {
 		panic(fmt.Errorf("preimage: read %d bytes of key %x: %w", length, key, err))
+	}
+	return data
+}
+
+// GetLocal returns the local (dispute-specific) input with the given index (see LocalKey and the
+// indices of BootInfo).
+func (o *Oracle) GetLocal(index uint64) []byte {
+	return o.Get(LocalKey(index))
+}
+
+// GetKeccak256 returns the preimage of the keccak256 hash and panics unless it really hashes to
+// hash. The host is not trusted: a value that does not match would make the program compute on
+// data the onchain oracle can never serve, so the run must fail instead. All 32 bytes are
+// compared, including byte 0, which the key does not carry.
+func (o *Oracle) GetKeccak256(hash [32]byte) []byte {
+	data := o.Get(Keccak256Key(hash))
+	if got := Keccak256(data); got != hash {
+		panic(fmt.Errorf("preimage: host returned %d bytes with keccak256 %x for hash %x", len(data), got, hash))
+	}
+	return data
+}
+
+// GetSha256 returns the preimage of the SHA-256 hash and, like GetKeccak256, panics unless it
+// really hashes to hash.
+func (o *Oracle) GetSha256(hash [32]byte) []byte {
+	data := o.Get(Sha256Key(hash))
+	if got := sha256.Sum256(data); got != hash {
+		panic(fmt.Errorf("preimage: host returned %d bytes with sha256 %x for hash %x", len(data), got, hash))
 	}
 	return data
 }
