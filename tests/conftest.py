@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from faultproof.programs import build_programs
 from faultproof.vm.mips32.vm import MipsVM
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+
+# Example counts stay as each test sets them; only the per-example deadline goes, because a
+# loaded 2-core CI machine makes single examples slow without anything being wrong.
+settings.register_profile("faultproof", deadline=None)
+settings.load_profile("faultproof")
 
 
 @pytest.fixture(scope="session")

@@ -146,15 +146,19 @@ def test_state_output_to_stdout(hello_state: Path) -> None:
 
 
 def test_a_host_less_run_stops_at_a_preimage_read(mips_elves: dict[str, Path], tmp_path: Path) -> None:
-    """Without a host, `claim`'s first preimage read fails, naming the key (§10.3)."""
+    """Without a host, `claim`'s first preimage read fails, naming the key (§10.3); the state before
+    that step is kept in --output so the run can be resumed once the preimage is available."""
     ok("load-elf", "--path", str(mips_elves["claim"]), "--out", "state.bin", cwd=tmp_path)
     result = faultproof("run", "--input", "state.bin", "--info-at", "never", cwd=tmp_path)
-    guest_stderr, _, error = result.stderr.partition(b"\n")
+    guest_stderr, kept, error = result.stderr.split(b"\n", 2)
     assert guest_stderr == b"started!"
     result.stderr = error
-    assert_one_line_error(result, "missing preimage for local key 0x01", "instruction 0x0000000c")
+    line = assert_one_line_error(result, "missing preimage for local key 0x01", "instruction 0x0000000c")
+    failed_step = int(line.removeprefix("error: step ").split(":")[0])
+    assert kept == f"kept the state before step {failed_step:,} in out.json to resume from".encode()
     assert result.stdout == b""
-    assert not (tmp_path / "out.json").exists()
+    kept_state = read_state(tmp_path / "out.json")
+    assert kept_state.step_count == failed_step and not kept_state.exited
 
 
 # -- bad input ----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from faultproof.errors import (
     JumpInDelaySlot,
 )
 from faultproof.memory import Memory
-from faultproof.preimage.oracle import KeyValueHost
+from faultproof.preimage.host import OracleHost
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
 from mips_asm import (
@@ -223,9 +223,9 @@ def memory_of(words: Mapping[int, int]) -> Memory:
     return memory
 
 
-def prepare(vector: Vector) -> tuple[MipsVM, KeyValueHost]:
+def prepare(vector: Vector) -> tuple[MipsVM, OracleHost]:
     """A VM in the vector's pre-state, with a host serving the vector's preimages."""
-    host = KeyValueHost(vector.preimages)
+    host = OracleHost.in_memory(vector.preimages, record_hints=True)
     vm = MipsVM(pre_state(vector), memory_of(pre_memory_words(vector)), vector.last_hint, host)
     return vm, host
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from faultproof.errors import PreimageNotFound, PreimagePartUnavailable
+from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import local_key
-from faultproof.preimage.oracle import KeyValueHost
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
 from mips_asm import A0, A1, A2, A3, V0, syscall
@@ -317,6 +317,8 @@ KEY_VECTORS = [
 
 FAULTPROOF = b"faultproof"  # stream: 00000000 0000000a 6661756c 7470726f 6f66
 KECCAK_KEY = bytes.fromhex("024c2867a87e758d67d8a8b0b3cdb8a3069918ba7fd309ff6c61b82254419a6a")
+# The keccak256 key of the empty string (§7): hosts verify what they serve, so it needs its own key.
+KECCAK_EMPTY_KEY = bytes.fromhex("02d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 READ_MEMORY = {BUF: 0x1122_3344}
 
 
@@ -362,8 +364,8 @@ PREIMAGE_READ_VECTORS = [
     preimage_read("read5-stream-end-2", 16, BUF, 4, 0x6F66_3344, 2),
     preimage_read("read5-stream-end-1", 17, BUF, 4, 0x6622_3344, 1),
     preimage_read("read5-stream-end-1-align2", 17, BUF + 2, 4, 0x1122_6644, 1),
-    preimage_read("read5-empty-preimage-prefix", 0, BUF, 4, 0x0000_0000, 4, value=b""),
-    preimage_read("read5-empty-preimage-last", 7, BUF, 4, 0x0022_3344, 1, value=b""),
+    preimage_read("read5-empty-preimage-prefix", 0, BUF, 4, 0x0000_0000, 4, key=KECCAK_EMPTY_KEY, value=b""),
+    preimage_read("read5-empty-preimage-last", 7, BUF, 4, 0x0022_3344, 1, key=KECCAK_EMPTY_KEY, value=b""),
     # Local keys are read un-localized offchain (the verifier test localizes them).
     preimage_read(
         "read5-local-key", 8, BUF, 4, 0xCAFE_F00D, 4, key=local_key(1), value=bytes.fromhex("cafef00d0102")
@@ -403,9 +405,9 @@ PREIMAGE_READ_VECTORS = [
         "read5-empty-preimage-past-end-fails",
         {V0: READ, A0: 5, A1: BUF, A2: 4},
         mem=READ_MEMORY,
-        preimage_key=KECCAK_KEY,
+        preimage_key=KECCAK_EMPTY_KEY,
         preimage_offset=8,
-        preimages={KECCAK_KEY: b""},
+        preimages={KECCAK_EMPTY_KEY: b""},
         raises=PreimagePartUnavailable,
         data_address=BUF,
     ),
@@ -600,7 +602,7 @@ def test_successful_preimage_read_is_reported() -> None:
 class Guest:
     """Drives one VM through a series of syscalls issued from the same pc."""
 
-    def __init__(self, host: KeyValueHost | None = None) -> None:
+    def __init__(self, host: OracleHost | None = None) -> None:
         self.vm = MipsVM(MipsState(pc=PC, next_pc=PC + 4, heap=HEAP), memory_of({}), host=host)
 
     def syscall(
@@ -627,7 +629,7 @@ def test_mmap_sequence_bumps_heap() -> None:
 
 
 def test_hint_split_across_many_writes() -> None:
-    host = KeyValueHost()
+    host = OracleHost.in_memory(record_hints=True)
     guest = Guest(host)
     message = be4(11) + b"fetch-state" + be4(3) + b"abc" + be4(0) + be4(10) + b"fetch-diff"
     delivered: list[list[bytes]] = []
@@ -646,7 +648,7 @@ def test_hint_split_across_many_writes() -> None:
 
 
 def test_partial_hint_stays_in_last_hint() -> None:
-    host = KeyValueHost()
+    host = OracleHost.in_memory(record_hints=True)
     guest = Guest(host)
     guest.syscall(WRITE, 4, BUF, 9, be4(2) + b"ok" + be4(7)[:3])
     assert host.hints == [b"ok"]
@@ -658,7 +660,7 @@ def test_partial_hint_stays_in_last_hint() -> None:
 
 def test_eight_key_writes_form_a_key_and_reset_the_offset() -> None:
     value = b"faultproof"
-    guest = Guest(KeyValueHost({KECCAK_KEY: value}))
+    guest = Guest(OracleHost.in_memory({KECCAK_KEY: value}))
     guest.vm.state.preimage_offset = 5
     key_address = 0x0030_0000
     guest.vm.memory.write(key_address, KECCAK_KEY)

@@ -33,8 +33,8 @@ from faultproof.examples import claim_host
 from faultproof.ints import be64
 from faultproof.memory import PAGE_ADDRESS_BITS, PAGE_SIZE, Memory
 from faultproof.metadata import Metadata
+from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import local_key
-from faultproof.preimage.oracle import KeyValueHost
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
 
@@ -525,8 +525,8 @@ def test_claim_lockstep_to_exit(mips_elves: dict[str, Path]) -> None:
     lock.compare_all_memory()
 
 
-def alloc_host() -> KeyValueHost:
-    return KeyValueHost({local_key(0): be64(4), local_key(1): be64(1_000_000)})
+def alloc_host() -> OracleHost:
+    return OracleHost.in_memory({local_key(0): be64(4), local_key(1): be64(1_000_000)})
 
 
 @pytest.mark.slow
@@ -542,7 +542,7 @@ def alloc_host() -> KeyValueHost:
 def test_other_guests_lockstep(
     mips_elves: dict[str, Path],
     program: str,
-    host: Callable[[], KeyValueHost] | None,
+    host: Callable[[], OracleHost] | None,
     max_steps: int | None,
     stdout: bytes,
 ) -> None:

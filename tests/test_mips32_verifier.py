@@ -33,8 +33,8 @@ from faultproof.errors import (
 from faultproof.examples import claim_host, claim_local_inputs
 from faultproof.ints import be64
 from faultproof.memory import Memory
+from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import keccak256_key, local_key, localize
-from faultproof.preimage.oracle import KeyValueHost
 from faultproof.vm.interface import PreimagePartSource, StepProof
 from faultproof.vm.mips32.state import MipsState, encode_witness
 from faultproof.vm.mips32.vm import MipsVM
@@ -359,7 +359,7 @@ def random_steps(draw: st.DrawFn) -> tuple[MipsVM, dict[bytes, bytes]]:
         registers=registers,
     )
     preimages = {key: value}
-    return MipsVM(state, memory, draw(st.binary(max_size=6)), KeyValueHost(preimages)), preimages
+    return MipsVM(state, memory, draw(st.binary(max_size=6)), OracleHost.in_memory(preimages)), preimages
 
 
 @settings(max_examples=400, deadline=None)
@@ -390,9 +390,7 @@ def test_random_steps_vm_equals_verifier(case: tuple[MipsVM, dict[bytes, bytes]]
 # -- (c) tampering -----------------------------------------------------------------------------------
 
 
-def simple_vm(
-    insn: int, regs: Mapping[int, int], host: KeyValueHost | None = None, **state: object
-) -> MipsVM:
+def simple_vm(insn: int, regs: Mapping[int, int], host: OracleHost | None = None, **state: object) -> MipsVM:
     registers = [0x1000_0000 + 0x0101_0101 * i for i in range(32)]
     registers[0] = 0
     for index, value in regs.items():
@@ -427,7 +425,7 @@ TAMPER_CASES: dict[str, Callable[[], tuple[MipsVM, PreimagePartSource, set[int],
         simple_vm(
             syscall(),
             {V0: 4003, A0: 5, A1: DATA + 1, A2: 4},
-            KeyValueHost({TAMPER_KEY: TAMPER_VALUE}),
+            OracleHost.in_memory({TAMPER_KEY: TAMPER_VALUE}),
             preimage_key=TAMPER_KEY,
             preimage_offset=9,
         ),
@@ -439,7 +437,7 @@ TAMPER_CASES: dict[str, Callable[[], tuple[MipsVM, PreimagePartSource, set[int],
         simple_vm(
             syscall(),
             {V0: 4003, A0: 5, A1: DATA + 2, A2: 4},
-            KeyValueHost({local_key(3): b"\xaa" * 40}),
+            OracleHost.in_memory({local_key(3): b"\xaa" * 40}),
             preimage_key=local_key(3),
             preimage_offset=30,
         ),
@@ -547,9 +545,9 @@ def is_syscall(insn: int) -> bool:
     return insn >> 26 == 0 and insn & 0x3F == 0x0C
 
 
-def load(elf: Path, host: KeyValueHost | None = None) -> MipsVM:
+def load(elf: Path, host: OracleHost | None = None) -> MipsVM:
     vm, _ = MipsVM.load_elf(elf)
-    vm.host = host or KeyValueHost()
+    vm.host = host or OracleHost.in_memory()
     return vm
 
 
@@ -587,7 +585,7 @@ def run_differential(vm: MipsVM, every: int, max_steps: int = 5_000_000) -> dict
 
 
 def test_hello_sampled(mips_elves: dict[str, Path]) -> None:
-    host = KeyValueHost()
+    host = OracleHost.in_memory(record_hints=True)
     vm = load(mips_elves["hello"], host)
     counts = run_differential(vm, 97)
     assert bytes(vm.stdout) == b"hello world!\n" and bytes(vm.stderr) == b""
@@ -640,6 +638,7 @@ def test_claim_fixture_matches_spec() -> None:
 )
 def test_claim(mips_elves: dict[str, Path], claim: int | None, exit_code: int, verdict: bytes) -> None:
     host = claim_host() if claim is None else claim_host(claim)
+    host.record_hints = True
     vm = load(mips_elves["claim"], host)
     counts = run_differential(vm, 97)
     assert bytes(vm.stdout) == b"computing 72057589742964736 * 3 + 4\n" + verdict
@@ -649,7 +648,7 @@ def test_claim(mips_elves: dict[str, Path], claim: int | None, exit_code: int, v
         b"fetch-state " + PRE_HASH.hex().encode(),
         b"fetch-diff " + DIFF_HASH.hex().encode(),
     ]
-    assert host.unhandled_hints == []
+    assert host.router.unknown_hints == [] and host.router.failed_hints == []
     assert counts["steps"] < 2_000_000
     # 3 local keys (32 + 32 + 8 bytes) and 4 keccak preimages (8 + 64 + 8 + 8), each with its prefix.
     assert counts["local_reads"] >= 3 * 3
@@ -658,7 +657,7 @@ def test_claim(mips_elves: dict[str, Path], claim: int | None, exit_code: int, v
 
 
 def test_alloc(mips_elves: dict[str, Path]) -> None:
-    host = KeyValueHost({local_key(0): be64(3), local_key(1): be64(65536)})
+    host = OracleHost.in_memory({local_key(0): be64(3), local_key(1): be64(65536)})
     vm = load(mips_elves["alloc"], host)
     counts = run_differential(vm, 97)
     assert vm.exit_code == 0 and vm.state_hash()[0] == 0

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from faultproof.crypto import keccak256, sha256
 from faultproof.errors import PreimageNotFound, PreimagePartUnavailable
 from faultproof.ints import be64
+from faultproof.preimage.hints import HintRouter, PreimageSink
+from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import (
+    BLS_MODULUS,
+    FIELD_ELEMENTS_PER_BLOB,
+    ROOT_OF_UNITY,
+    InvalidPreimageKey,
     KeyType,
+    bitrev12,
+    blob_commitment_key,
+    blob_domain,
+    blob_field_element_point,
+    blob_key,
+    blob_key_preimage,
     describe_key,
+    generic_key,
+    is_global,
     keccak256_key,
+    key_type,
     local_key,
     localize,
+    precompile_key,
+    precompile_key_preimage,
     sha256_key,
     typed,
+    versioned_hash,
 )
-from faultproof.preimage.oracle import KeyValueHost, NoHost
+from faultproof.preimage.oracle import NoHost
 from faultproof.preimage.parts import PreimagesAsParts, preimage_part, preimage_stream
 
 
@@ -106,48 +126,158 @@ def test_typed_replaces_only_byte_0() -> None:
 
 # -- §7 vectors: blob and precompile keys (typed keccak of the documented key preimages) -----------
 
-BLS_MODULUS = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
-ROOT_OF_UNITY = 0x564C0A11A0F704F4FC3E8ACFE0F8245F0AD1347B378FBF96E206DA11A5D36306
+SPEC_BLS_MODULUS = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+SPEC_ROOT_OF_UNITY = 0x564C0A11A0F704F4FC3E8ACFE0F8245F0AD1347B378FBF96E206DA11A5D36306
 ZERO_BLOB_COMMITMENT = bytes([0xC0]) + bytes(47)
+VERSIONED_HASH = h("0x010657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014")
+COMMITMENT_KEY = h("0x040657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014")
+BLOB_KEY_0 = h("0x05d0386f1692642e9b46449e7ee5a7aaa85d92ab248930e0ff388ed56c79977e")
+BLOB_KEY_1 = h("0x0548a8b457e7d906d8d22e959da25e1162d6f70cfaf8fc55338f898581217adb")
+PRECOMPILE_KEY = h("0x0634ede7674d561ed0d622612b957ba7595909b7fe94b52956a7fb8acc6c1aa3")
+ECRECOVER = bytes(19) + b"\x01"
 
 
-def bitrev12(i: int) -> int:
+def spec_bitrev12(i: int) -> int:
     return int(f"{i:012b}"[::-1], 2)
 
 
 def test_blob_domain_points() -> None:
     """§1.1: ω = 7^((r-1)/4096), z_i = ω^bitrev12(i); z_0 = 1, z_1 = r - 1, z_2 as listed."""
-    assert pow(7, (BLS_MODULUS - 1) // 4096, BLS_MODULUS) == ROOT_OF_UNITY
-    z = [pow(ROOT_OF_UNITY, bitrev12(i), BLS_MODULUS) for i in range(3)]
+    assert pow(7, (SPEC_BLS_MODULUS - 1) // 4096, SPEC_BLS_MODULUS) == SPEC_ROOT_OF_UNITY
+    z = [pow(SPEC_ROOT_OF_UNITY, spec_bitrev12(i), SPEC_BLS_MODULUS) for i in range(3)]
     assert z[0] == 1
-    assert z[1] == BLS_MODULUS - 1
+    assert z[1] == SPEC_BLS_MODULUS - 1
     assert z[2] == 0x8D51CCCE760304D0EC030002760300000001000000000000
+    assert (BLS_MODULUS, ROOT_OF_UNITY) == (SPEC_BLS_MODULUS, SPEC_ROOT_OF_UNITY)
+    assert [blob_field_element_point(i) for i in range(3)] == [v.to_bytes(32, "big") for v in z]
 
 
 def test_blob_versioned_hash_and_commitment_key() -> None:
     versioned = b"\x01" + sha256(ZERO_BLOB_COMMITMENT)[1:]
-    assert versioned == h("0x010657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014")
-    assert typed(KeyType.SHA256, versioned) == h(
-        "0x040657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014"
-    )
+    assert versioned == VERSIONED_HASH
+    assert typed(KeyType.SHA256, versioned) == COMMITMENT_KEY
+    assert versioned_hash(ZERO_BLOB_COMMITMENT) == VERSIONED_HASH
+    assert blob_commitment_key(ZERO_BLOB_COMMITMENT) == COMMITMENT_KEY
+    # Only byte 0 differs from the versioned hash, so it is the SHA-256 key of the commitment.
+    assert sha256_key(ZERO_BLOB_COMMITMENT) == COMMITMENT_KEY
 
 
-@pytest.mark.parametrize(
-    ("z", "expected"),
-    [
-        (1, "0x05d0386f1692642e9b46449e7ee5a7aaa85d92ab248930e0ff388ed56c79977e"),
-        (BLS_MODULUS - 1, "0x0548a8b457e7d906d8d22e959da25e1162d6f70cfaf8fc55338f898581217adb"),
-    ],
-)
-def test_blob_keys(z: int, expected: str) -> None:
+@pytest.mark.parametrize(("z", "expected"), [(1, BLOB_KEY_0), (SPEC_BLS_MODULUS - 1, BLOB_KEY_1)])
+def test_blob_keys(z: int, expected: bytes) -> None:
     key = typed(KeyType.BLOB, keccak256(ZERO_BLOB_COMMITMENT + z.to_bytes(32, "big")))
-    assert key == h(expected)
+    assert key == expected
+
+
+@pytest.mark.parametrize(("index", "expected"), [(0, BLOB_KEY_0), (1, BLOB_KEY_1)])
+def test_blob_key_of_element(index: int, expected: bytes) -> None:
+    """§7: element ``i`` of the zero blob is keyed by ``z = ω^bitrev12(i)``."""
+    z = blob_field_element_point(index)
+    assert blob_key(ZERO_BLOB_COMMITMENT, z) == expected
+    assert blob_key_preimage(ZERO_BLOB_COMMITMENT, z) == ZERO_BLOB_COMMITMENT + z
+    assert key_type(expected) == KeyType.BLOB
 
 
 def test_precompile_key() -> None:
-    address = bytes(19) + b"\x01"
-    key = typed(KeyType.PRECOMPILE, keccak256(address + be64(3000) + bytes(128)))
-    assert key == h("0x0634ede7674d561ed0d622612b957ba7595909b7fe94b52956a7fb8acc6c1aa3")
+    key = typed(KeyType.PRECOMPILE, keccak256(ECRECOVER + be64(3000) + bytes(128)))
+    assert key == PRECOMPILE_KEY
+    assert precompile_key(ECRECOVER, 3000, bytes(128)) == PRECOMPILE_KEY
+    assert precompile_key_preimage(ECRECOVER, 3000, bytes(128)) == ECRECOVER + be64(3000) + bytes(128)
+
+
+def test_precompile_key_is_not_the_legacy_form() -> None:
+    """§1.2: the 1.0.0 key ``typed(6, H(address ‖ input))`` MUST NOT be used."""
+    legacy = typed(KeyType.PRECOMPILE, keccak256(ECRECOVER + bytes(128)))
+    assert precompile_key(ECRECOVER, 3000, bytes(128)) != legacy
+
+
+def test_precompile_gas_is_eight_bytes() -> None:
+    assert precompile_key(ECRECOVER, 2**64 - 1, b"") == typed(6, keccak256(ECRECOVER + b"\xff" * 8))
+    with pytest.raises(InvalidPreimageKey, match="does not fit in 64 bits"):
+        precompile_key(ECRECOVER, 2**64, b"")
+    with pytest.raises(InvalidPreimageKey, match="does not fit in 64 bits"):
+        precompile_key(ECRECOVER, -1, b"")
+    with pytest.raises(InvalidPreimageKey, match="precompile address has 20 bytes, got 32"):
+        precompile_key(bytes(32), 0, b"")
+
+
+def test_blob_key_argument_sizes() -> None:
+    with pytest.raises(InvalidPreimageKey, match="blob commitment has 48 bytes, got 47"):
+        blob_key(bytes(47), bytes(32))
+    with pytest.raises(InvalidPreimageKey, match="evaluation point z has 32 bytes, got 31"):
+        blob_key(ZERO_BLOB_COMMITMENT, bytes(31))
+
+
+def test_generic_key_reserved_form() -> None:
+    """§1: ``typed(3, H(x ‖ leftpad32(sender)))``."""
+    commitment, sender = bytes(range(32)), bytes([0x11]) * 20
+    key = generic_key(commitment, sender)
+    assert key == b"\x03" + keccak256(commitment + bytes(12) + sender)[1:]
+    assert key_type(key) == KeyType.GENERIC
+    with pytest.raises(InvalidPreimageKey):
+        generic_key(commitment, bytes(32))
+
+
+def test_blob_domain_is_the_4096th_roots_of_unity_in_bit_reversed_order() -> None:
+    domain = blob_domain()
+    assert len(domain) == len(set(domain)) == FIELD_ELEMENTS_PER_BLOB
+    values = [int.from_bytes(z, "big") for z in domain]
+    assert all(pow(value, FIELD_ELEMENTS_PER_BLOB, SPEC_BLS_MODULUS) == 1 for value in values[:64])
+    # Bit reversal pairs every element with its negation: z_{2k+1} = -z_{2k}.
+    assert all(values[2 * k + 1] == SPEC_BLS_MODULUS - values[2 * k] for k in range(2048))
+
+
+@given(st.integers(0, FIELD_ELEMENTS_PER_BLOB - 1))
+def test_blob_field_element_point_formula(index: int) -> None:
+    expected = pow(SPEC_ROOT_OF_UNITY, spec_bitrev12(index), SPEC_BLS_MODULUS)
+    assert blob_field_element_point(index) == expected.to_bytes(32, "big")
+    assert bitrev12(bitrev12(index)) == index
+
+
+@pytest.mark.parametrize("index", [-1, FIELD_ELEMENTS_PER_BLOB])
+def test_blob_field_element_out_of_range(index: int) -> None:
+    with pytest.raises(InvalidPreimageKey, match="field elements 0–4095"):
+        blob_field_element_point(index)
+
+
+# -- validation -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (LOCAL_KEY_1, KeyType.LOCAL),
+        (KECCAK_EMPTY, KeyType.KECCAK256),
+        (SHA256_EMPTY, KeyType.SHA256),
+        (PRECOMPILE_KEY, KeyType.PRECOMPILE),
+        (bytes([7]) + bytes(31), 7),
+        (bytes([128]) + bytes(31), 128),
+        (bytes([255]) + bytes(31), 255),
+    ],
+)
+def test_key_type(key: bytes, expected: int) -> None:
+    assert key_type(key) == expected
+    assert is_global(key) == (expected != KeyType.LOCAL)
+
+
+@pytest.mark.parametrize(
+    ("key", "match"),
+    [
+        (bytes(32), "key type 0 is illegal"),
+        (bytes([0]) + bytes(range(1, 32)), "key type 0 is illegal"),
+        (b"", "has 32 bytes, got 0"),
+        (KECCAK_EMPTY[:31], "has 32 bytes, got 31"),
+        (KECCAK_EMPTY + b"\x00", "has 32 bytes, got 33"),
+    ],
+)
+def test_key_type_rejects_malformed_keys(key: bytes, match: str) -> None:
+    with pytest.raises(InvalidPreimageKey, match=match):
+        key_type(key)
+
+
+@pytest.mark.parametrize("index", [-1, 2**64])
+def test_local_key_index_must_fit_8_bytes(index: int) -> None:
+    with pytest.raises(InvalidPreimageKey, match="local key index"):
+        local_key(index)
 
 
 def test_key_types() -> None:
@@ -231,8 +361,8 @@ def test_preimages_as_parts() -> None:
 # -- hosts -----------------------------------------------------------------------------------------
 
 
-def test_key_value_host() -> None:
-    host = KeyValueHost({KECCAK_FAULTPROOF: b"faultproof"})
+def test_oracle_host_in_memory() -> None:
+    host = OracleHost.in_memory({KECCAK_FAULTPROOF: b"faultproof"})
     assert host.get_preimage(KECCAK_FAULTPROOF) == b"faultproof"
     with pytest.raises(PreimageNotFound) as raised:
         host.get_preimage(KECCAK_EMPTY)
@@ -240,16 +370,16 @@ def test_key_value_host() -> None:
     assert raised.value.key == KECCAK_EMPTY
 
 
-def test_key_value_host_hint_handlers() -> None:
-    def fetch(argument: bytes, host: KeyValueHost) -> None:
-        host.add(keccak256_key(argument), argument)
+def test_oracle_host_hint_handlers() -> None:
+    def fetch(argument: bytes, sink: PreimageSink) -> None:
+        sink.put(keccak256_key(argument), argument)
 
-    host = KeyValueHost(hint_handlers={"fetch": fetch})
+    host = OracleHost.in_memory(router=HintRouter({"fetch": fetch}), record_hints=True)
     host.hint(b"fetch faultproof")
     host.hint(b"other x")
     assert host.get_preimage(KECCAK_FAULTPROOF) == b"faultproof"
     assert host.hints == [b"fetch faultproof", b"other x"]
-    assert host.unhandled_hints == [b"other x"]
+    assert host.router.unknown_hints == [b"other x"]
 
 
 def test_no_host() -> None:

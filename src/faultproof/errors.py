@@ -40,6 +40,10 @@ class PreimageError(FaultproofError):
     """The preimage oracle could not serve a request."""
 
 
+class InvalidPreimageKey(PreimageError):
+    """A key that no preimage can have: not 32 bytes, type 0, or arguments out of range."""
+
+
 class PreimageNotFound(PreimageError):
     """No preimage is known for a key; the message names the key and its type."""
 
@@ -112,6 +116,26 @@ class ExecutionError(FaultproofError):
 
 class TrapReached(FaultproofError):
     """Execution reached a pc the caller marked as a trap (e.g. ``runtime.notesleep``)."""
+
+
+class HostError(PreimageError):
+    """The host at the far end of the pipes failed, went away or broke the wire protocol."""
+
+
+class HostTimeout(HostError):
+    """The host did not answer a request within the timeout."""
+
+
+class HostClosed(HostError):
+    """The host closed its end of a stream (usually because it exited) before answering."""
+
+
+class MalformedResponse(HostError):
+    """The host sent bytes that are not a valid answer to the request."""
+
+
+class MalformedRequest(PreimageError):
+    """A client closed a stream in the middle of a request frame."""
 
 
 class PreimageRejected(PreimageError):

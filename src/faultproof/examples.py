@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from faultproof.crypto import keccak256
 from faultproof.ints import be64, u64
+from faultproof.preimage.hints import HintHandler, HintRouter, PreimageSink
+from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import keccak256_key, local_key
-from faultproof.preimage.oracle import HintHandler, KeyValueHost
+from faultproof.preimage.store import MemoryStore
 
 CLAIM_S = 0x00FF_FFFF_0000_1000
 CLAIM_A = 3
@@ -38,15 +40,16 @@ def claim_global_preimages() -> dict[str, dict[bytes, bytes]]:
     }
 
 
-def claim_host(claim: int = CLAIM_RESULT) -> KeyValueHost:
-    """A host that knows the local inputs and serves global preimages only after their hint."""
+def claim_host(claim: int = CLAIM_RESULT) -> OracleHost:
+    """The §11.2 fixture host: it knows the local inputs and serves global preimages only after their hint."""
     by_hint = claim_global_preimages()
 
     def serve(kind: str) -> HintHandler:
-        def handle(argument: bytes, host: KeyValueHost) -> None:
+        def handle(argument: bytes, sink: PreimageSink) -> None:
             for key, value in by_hint[kind].items():
-                host.add(key, value)
+                sink.put(key, value)
 
         return handle
 
-    return KeyValueHost(claim_local_inputs(claim), {kind: serve(kind) for kind in by_hint})
+    router = HintRouter({kind: serve(kind) for kind in by_hint})
+    return OracleHost(MemoryStore(), router, local_inputs=claim_local_inputs(claim))

@@ -278,6 +278,17 @@ def run_vm(
     return _RunLoop(vm, options, metadata, observer).run()
 
 
+def stopped_by_oracle(error: ExecutionError) -> bool:
+    """Whether a run stopped because the preimage oracle could not answer, not because of the program.
+
+    That is a missing preimage or a host that failed (``PreimageError``). The VM then holds the state
+    before the step that asked, so the run can be resumed from it once the host has the preimage;
+    a step that fails on its own (an undefined instruction, a read past a preimage's end) fails
+    again from there.
+    """
+    return isinstance(error.cause, PreimageError)
+
+
 class _RunLoop:
     def __init__(
         self, vm: FaultProofVM, options: RunOptions, metadata: Metadata | None, observer: RunObserver | None
@@ -411,4 +422,5 @@ __all__ = [
     "StopReason",
     "parse_unsigned",
     "run_vm",
+    "stopped_by_oracle",
 ]

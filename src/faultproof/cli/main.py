@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "faultproof.cli.run",
     "faultproof.cli.programs",
     "faultproof.cli.examples",
+    "faultproof.cli.host",
 ]
 
 USAGE_ERROR_STATUS = 2

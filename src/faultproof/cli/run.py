@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
 
+from faultproof.cli.host import CommandWithChild, child_command
 from faultproof.cli.options import vm_option
 from faultproof.cli.progress import RunProgress
-from faultproof.errors import UsageError
+from faultproof.errors import ExecutionError, UsageError
 from faultproof.fileio import STDOUT, read_metadata, write_state
-from faultproof.runner import NEVER, RunOptions, run_vm
+from faultproof.preimage.server import HostProcess
+from faultproof.preimage.wire import DEFAULT_TIMEOUT
+from faultproof.runner import NEVER, RunOptions, run_vm, stopped_by_oracle
 from faultproof.vm import read_state
 
 PATTERN_HELP = "never, always, =N or %N"
@@ -25,7 +30,19 @@ def _check_folder(name: str, flag: str) -> None:
         raise UsageError(f"{flag}: folder {folder} of {name} does not exist")
 
 
-@click.command("run")
+@contextlib.contextmanager
+def _host_process(
+    command: Sequence[str] | None, timeout: float, progress: RunProgress
+) -> Iterator[HostProcess | None]:
+    """The host started from the command after ``--``, its stderr shown with the guest's."""
+    if command is None:
+        yield None
+        return
+    with HostProcess(command, timeout, stderr=lambda data: progress.output(2, data)) as host:
+        yield host
+
+
+@click.command("run", cls=CommandWithChild, child_metavar="HOST_COMMAND")
 @vm_option("default: recognized from the state file")
 @click.option("--input", "input_path", default="state.json", show_default=True, help="The state to run.")
 @click.option(
@@ -64,6 +81,13 @@ def _check_folder(name: str, flag: str) -> None:
     default="",
     help="Stop after reading a preimage whose length-prefixed size exceeds this many bytes.",
 )
+@click.option(
+    "--host-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds the host may take to answer one hint or one preimage request.",
+)
 def run(
     vm_kind: str | None,
     input_path: str,
@@ -78,12 +102,20 @@ def run(
     stop_at_preimage_type: str,
     stop_at_preimage: str,
     stop_at_preimage_larger_than: str,
+    host_timeout: float,
 ) -> None:
     """Run a state until the program exits or a stop condition holds.
 
     The guest's stdout and stderr are passed to this process's stdout and stderr as the program
     produces them. If a step fails, the run stops with an error naming the step, and the final
     state is not written (snapshots and proofs written before stay valid).
+
+    With a HOST_COMMAND after --, the host is started with the hint and preimage pipes on its fds
+    3–6 (as Cannon does) and serves the program's hints and preimages; its stderr is shown too.
+    A host that dies, stalls for --host-timeout seconds or answers a malformed frame stops the
+    run with an error. When the run stops because the host could not answer (a missing preimage
+    included), the state before that step is written to --output, so the run can be resumed from
+    it once the host has the preimage.
     """
     # Flags first: a typo should not cost reading a large state.
     options = RunOptions.from_flags(
@@ -104,8 +136,20 @@ def run(
         _check_folder(proof_fmt % 0, "--proof-fmt")
     vm = read_state(Path(input_path), vm_kind)
     metadata = read_metadata(meta) if meta else None
-    with RunProgress(vm.pc_digits) as progress:
-        result = run_vm(vm, options, metadata, progress)
+    host_command = child_command()
+    try:
+        with (
+            RunProgress(vm.pc_digits) as progress,
+            _host_process(host_command, host_timeout, progress) as host,
+        ):
+            if host is not None:
+                vm.host = host
+            result = run_vm(vm, options, metadata, progress)
+    except ExecutionError as error:
+        if output and stopped_by_oracle(error):
+            write_state(vm, output)
+            progress.console.print(f"kept the state before step {error.step:,} in {output} to resume from")
+        raise
     if output:
         write_state(vm, output)
     progress.finish(result, vm.exit_code)

@@ -9,6 +9,7 @@ from faultproof.ints import be64
 from faultproof.vm.interface import PreimagePartSource
 
 PART_SIZE = 32
+LENGTH_PREFIX_SIZE = 8
 
 
 def preimage_stream(value: bytes) -> bytes:
@@ -17,11 +18,16 @@ def preimage_stream(value: bytes) -> bytes:
 
 
 def preimage_part(value: bytes, offset: int) -> tuple[bytes, int]:
-    """``(part, partLen)`` at ``offset`` of the stream; no part exists at or past its end."""
-    stream = preimage_stream(value)
-    if offset >= len(stream):
+    """``(part, partLen)`` at ``offset`` of the stream; no part exists at or past its end.
+
+    The part is sliced from the length prefix and the value directly: a guest reads a large
+    preimage a few bytes per step, so building the whole stream each time would cost O(size).
+    """
+    if offset >= len(value) + LENGTH_PREFIX_SIZE:
         raise PreimagePartUnavailable(f"no preimage part at offset {offset} of a {len(value)}-byte preimage")
-    part = stream[offset : offset + PART_SIZE]
+    prefix = be64(len(value))[offset:]
+    start = max(offset - LENGTH_PREFIX_SIZE, 0)
+    part = prefix + value[start : offset + PART_SIZE - LENGTH_PREFIX_SIZE]
     return part.ljust(PART_SIZE, b"\x00"), len(part)
 
 

@@ -169,13 +169,16 @@ class MipsVM(FaultProofVM):
     def step(self, proof: bool = False) -> StepProof | None:
         self.last_preimage_read = None
         before = self.state.copy()
+        hint_before = bytes(self.last_hint)
         pre_witness = self.witness() if proof else b""
         memory = _LiveMemory(self.memory, recording=proof)
         try:
             self._check_trap(self.state.pc)
             reference.step(self.state, memory, self)
         except BaseException:
+            # A failed step leaves everything as before it, so the run can be resumed from here.
             self.state = before
+            self.last_hint[:] = hint_before
             raise
         if not proof:
             return None
