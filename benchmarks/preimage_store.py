@@ -18,7 +18,7 @@ Engines:
   on every put and the integrity check on every read;
 * the raw storage candidates, without verification, that ``DiskStore``'s engine was chosen from:
   SQLite in WAL mode tuned as ``DiskStore`` is (``synchronous`` NORMAL or FULL), the same with
-  SQLite's default cache and checkpoint settings, LMDB through py-lmdb (``pip install lmdb``;
+  SQLite's defaults for memory mapping and checkpoints, LMDB through py-lmdb (``pip install lmdb``;
   skipped if missing) syncing each commit, and an append-only log with a CRC per record and an
   in-memory dict index (the design of Bitcask: the upper bound of what a file can do).
 
@@ -46,7 +46,6 @@ from typing import Protocol
 
 from faultproof.preimage.keys import keccak256_key
 from faultproof.preimage.store import (
-    CACHE_KIB,
     CHECKPOINT_PAGES,
     MMAP_BYTES,
     DiskStore,
@@ -96,14 +95,13 @@ class StoreEngine:
 
 class SqliteEngine:
     """One WAL-mode SQLite table keyed by the 32-byte key, as ``DiskStore`` uses it (``tuned``) or with
-    SQLite's defaults for cache, memory mapping and checkpoints."""
+    SQLite's defaults for memory mapping, checkpoints and insertion order."""
 
     def __init__(self, folder: Path, synchronous: str, tuned: bool) -> None:
         self.connection = sqlite3.connect(folder / "preimages.sqlite3", isolation_level=None)
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute(f"PRAGMA synchronous={synchronous}")
         if tuned:
-            self.connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self.connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             self.connection.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         self.connection.execute(

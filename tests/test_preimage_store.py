@@ -17,16 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from faultproof.errors import PreimageError, PreimageRejected
-from faultproof.preimage.keys import keccak256_key, local_key, sha256_key
-from faultproof.preimage.store import (
-    STORE_FILE,
-    DiskStore,
-    MemoryStore,
-    PreimageStore,
-    StoreCorrupted,
-    StoreError,
-)
+from faultproof.errors import PreimageError, PreimageRejected, StoreCorrupted, StoreError
+from faultproof.preimage.keys import KeyType, keccak256_key, local_key, sha256_key
+from faultproof.preimage.store import STORE_FILE, DiskStore, MemoryStore, PreimageStore
 from faultproof.preimage.verify import PreimageEntry, check_preimage
 
 # Spawned children import this module afresh: no forked SQLite handles, no inherited test state.
@@ -51,7 +44,7 @@ def local_item(index: int) -> Item:
 
 def expected_value(key: bytes) -> bytes | None:
     """What a key may hold in the crash tests, where keccak and local keys are used: None if unknown."""
-    if key[0] == 1:
+    if key[0] == KeyType.LOCAL:
         return local_value(int.from_bytes(key[24:]))
     return None
 
@@ -318,7 +311,7 @@ def concurrent_batch(batch: int) -> list[Item]:
 
 def concurrent_writer(path: str, start: Barrier) -> None:
     with DiskStore(Path(path)) as store:
-        start.wait()
+        start.wait(CHILD_START_SECONDS)
         for batch in range(CONCURRENT_BATCHES):
             items = concurrent_batch(batch)
             if batch % 3 == 0:
@@ -338,7 +331,7 @@ def concurrent_reader(
     complete_seen = [False] * CONCURRENT_BATCHES
     missing = complete = 0
     with DiskStore(Path(path), readonly=readonly) as store:
-        start.wait()
+        start.wait(CHILD_START_SECONDS)
         while True:
             last_pass = finished.is_set()
             for batch, items in enumerate(batches):
@@ -373,13 +366,19 @@ def test_one_writer_and_two_reader_processes(tmp_path: Path) -> None:
         SPAWN.Process(target=concurrent_reader, args=(str(path), readonly, start, finished, report))
         for readonly, report in zip((True, False), reports, strict=True)
     ]
-    for process in [writer, *readers]:
-        process.start()
-    writer.join(CHILD_START_SECONDS)
-    finished.set()
-    for reader in readers:
-        reader.join(CHILD_START_SECONDS)
-    assert [process.exitcode for process in [writer, *readers]] == [0, 0, 0]
+    processes = [writer, *readers]
+    try:
+        for process in processes:
+            process.start()
+        writer.join(CHILD_START_SECONDS)
+        finished.set()
+        for reader in readers:
+            reader.join(CHILD_START_SECONDS)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+    assert [process.exitcode for process in processes] == [0, 0, 0]
     for report in reports:
         assert report.value % 1_000_000 >= CONCURRENT_BATCHES  # at least the final pass
     # The readers overlapped the writer: together they saw batches before they were written.
@@ -424,13 +423,15 @@ def crash_writer(path: str, seed: int, committed: Synchronized[int]) -> None:
 
 
 def kill_writers(path: Path, rounds: int, seed: int) -> None:
+    """Kill a writer process at a random moment, ``rounds`` times on the same store; after each kill
+    every stored key serves a verified value, every committed batch is there, and the store writes."""
     rng = random.Random(seed)
     for round_ in range(rounds):
         committed = SPAWN.Value("q", 0)
         writer = SPAWN.Process(target=crash_writer, args=(str(path), seed * 1000 + round_, committed))
         writer.start()
         if round_ % 3 == 0:
-            time.sleep(rng.uniform(0.0, 0.6))  # may hit the start, the open, or SQLite's recovery
+            time.sleep(rng.uniform(0.2, 1.0))  # may hit the start, the open, SQLite's recovery, or writes
         else:
             deadline = time.monotonic() + CHILD_START_SECONDS
             while committed.value == 0 and writer.is_alive() and time.monotonic() < deadline:

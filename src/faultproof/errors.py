@@ -138,5 +138,13 @@ class MalformedRequest(PreimageError):
     """A client closed a stream in the middle of a request frame."""
 
 
+class StoreError(PreimageError):
+    """A preimage store cannot be opened, read or written (not a store, read-only, closed, I/O)."""
+
+
+class StoreCorrupted(StoreError):
+    """A stored record fails its integrity check or the file is malformed; nothing is served from it."""
+
+
 class PreimageRejected(PreimageError):
     """A value offered for a key does not belong to it, so it is never stored or served."""

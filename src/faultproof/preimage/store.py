@@ -21,36 +21,37 @@ Storage engine of ``DiskStore``: SQLite (stdlib ``sqlite3``), chosen by measurem
 ``benchmarks/preimage_store.py`` on the project's machine (2 cores, virtual disk, Python 3.11,
 SQLite 3.40): 1,000,000 keccak preimages of 8–200 random bytes written in batches of 10,000, then
 single writes (one transaction each) on the full store, then 1,000,000 random reads. Raw engines,
-without verification. Figures on this shared machine vary a lot: the ranges seen over the
-exploratory runs of the same workload are in brackets.
+without verification. Figures on this shared machine vary a lot: the final run, and in brackets
+the range over all runs of this workload (three to six per engine).
 
-    engine                           batched writes/s  single writes/s     random reads/s     bytes/preimage
-    SQLite WAL, synchronous=NORMAL   29 k [25–75 k]    6.5 k [3.5–12 k]    82 k [70–150 k]    167
-    SQLite WAL, synchronous=FULL     28 k              0.26 k              80 k               167
-    LMDB 0.9.36 (py-lmdb 3.0), sync  82 k [62–92 k]    1.9 k [0.15–2.6 k]  388 k [244–475 k]  299
-    append-only log + dict index     554 k             206 k               239 k              144
+    engine                           batched writes/s   single writes/s     random reads/s     bytes/preimage
+    SQLite WAL, synchronous=NORMAL   52 k [25–75 k]     21 k [3.5–21 k]     110 k [70–150 k]   167
+    SQLite WAL, synchronous=FULL     52 k [28–52 k]     4.2 k [0.26–4.2 k]  101 k [80–101 k]   167
+    LMDB 0.9.36 (py-lmdb 3.0), sync  89 k [62–97 k]     1.7 k [0.15–2.6 k]  324 k [244–475 k]  300
+    append-only log + dict index     385 k [385–843 k]  185 k [185–265 k]   321 k [239–440 k]  144
 
-Through the stores (verification on every put and get): ``DiskStore`` 29 k batched and 8.1 k single
-writes/s, 55 k reads/s; ``MemoryStore`` 262 k batched writes/s, 1.2 M reads/s. Checking a small
-keccak preimage costs about 2 µs.
+Through the stores (verification on every put and get): ``DiskStore`` 38 k batched and 17 k single
+writes/s, 72 k random reads/s, 168 bytes per preimage; ``MemoryStore`` 261 k batched and 279 k single
+writes/s, 1.1 M reads/s. Checking a small keccak preimage costs about 2 µs.
 
 * **Crash safety.** All three survive SIGKILL mid-write: SQLite's write-ahead log (WAL) appends
   checksummed frames and a transaction exists only once its commit frame is complete; LMDB is
   copy-on-write with an atomic meta-page switch; a log drops a torn tail by its checksums. After a
   power loss SQLite with ``synchronous=NORMAL`` is consistent and may have lost the last transactions
   (it syncs only at checkpoints, in an order that keeps the file consistent; ``FULL`` syncs every
-  commit and keeps them, at 0.26 k single writes/s). LMDB is consistent after a power loss only if it
-  syncs every commit (``sync=False`` can corrupt the file): hence its slow single writes.
+  commit and keeps them, at a fifth of the single write rate or less). LMDB is consistent after a
+  power loss only if it syncs every commit (``sync=False`` can corrupt the file): hence its slow
+  single writes.
 * **Concurrency.** SQLite WAL and LMDB give each reader a consistent snapshot while one writer
   commits, across processes, without blocking the writer. A log needs its own locking and an index
   in every reader process, rebuilt by scanning the file and kept up with its tail.
 * **Throughput.** Keys are hashes, so B-tree inserts land on random leaves and a batch rewrites whole
   pages all over the tree (SQLite writes each one twice: to the WAL, then at a checkpoint). LMDB
-  writes about 3× and reads about 5× faster than SQLite through Python, but takes 1.8× the space and,
-  syncing every commit, is 3× slower for single writes, the path hint handlers using ``put`` take. An
-  append-only log is fastest for writes, but its index lives in the RAM of every process (about 150
-  bytes per key in a dict: 1.5 GB per reader for 10 M preimages), it scans the whole file on open,
-  and it is a storage engine we would have to write and maintain.
+  writes batches 1.7–2.8× and reads 3–5× faster than SQLite through Python, but takes 1.8× the
+  space and, syncing every commit, is 3–12× slower for single writes, the path hint handlers using
+  ``put`` take. An append-only log is fastest for writes, but its index lives in the RAM of every
+  process (about 150 bytes per key in a dict: 1.5 GB per reader for 10 M preimages), it scans the
+  whole file on open, and it is a storage engine we would have to write and maintain.
 * **Damaged files.** Neither B-tree engine checksums its pages: flipping 1–4 random bytes of a small
   store (2,000 preimages) made both serve a wrong value in 85–92 % of the trials (so every read is
   verified, below). SQLite never crashed (420 trials); LMDB raised ``MDB_CORRUPTED`` or
@@ -64,8 +65,9 @@ the one to switch to (behind the same ``PreimageStore`` protocol) if bulk reads 
 bottleneck. Settings, each measured: WAL with ``synchronous=NORMAL``; a ``WITHOUT ROWID`` table keyed
 by the 32-byte key (one B-tree, 167 bytes per small preimage, against 197 for a rowid table with a
 unique index); batches inserted in key order; a checkpoint every 16,384 WAL pages instead of 1,000,
-so that a leaf page dirtied by many commits is written back once; a 64 MiB page cache;
-memory-mapped reads (with SQLite's defaults for these four: 21 k batched writes/s instead of 29 k).
+so that a leaf page dirtied by many commits is written back once; memory-mapped reads (with SQLite's
+defaults for these last three: 34 k batched and 14 k single writes/s instead of 52 k and 21 k). A
+64 MiB page cache was tried and dropped: beside the memory map it cut single writes by a third.
 
 Why a record can never be served torn or damaged
 ------------------------------------------------
@@ -102,18 +104,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
-from faultproof.errors import PreimageError, PreimageRejected
+from faultproof.errors import PreimageRejected, StoreCorrupted, StoreError
 from faultproof.preimage.keys import KeyType, describe_key, keccak256_key, sha256_key
 from faultproof.preimage.verify import Evidence, PreimageEntry, check_preimage
-
-
-class StoreError(PreimageError):
-    """A preimage store cannot be opened, read or written (not a store, read-only, closed, I/O)."""
-
-
-class StoreCorrupted(StoreError):
-    """A stored record fails its integrity check or the file is malformed; nothing is served from it."""
-
 
 StoreItem = PreimageEntry | tuple[bytes, bytes] | tuple[bytes, bytes, Evidence | None]
 """What ``put_many`` takes: a ``PreimageEntry`` or a ``(key, value)`` / ``(key, value, evidence)`` tuple."""
@@ -242,7 +235,6 @@ APPLICATION_ID = int.from_bytes(b"fpPS")  # SQLite header field naming the file'
 FORMAT_VERSION = 1  # SQLite ``user_version``: bump with a migration when the schema changes
 
 BUSY_TIMEOUT_SECONDS = 30.0
-CACHE_KIB = 64 * 1024
 MMAP_BYTES = 1 << 30
 CHECKPOINT_PAGES = 16384
 WAL_SIZE_LIMIT = 64 << 20
@@ -432,7 +424,6 @@ class DiskStore:
                 raise StoreError(f"preimage store {self.path} is not in WAL mode")
             for pragma in (
                 "synchronous=NORMAL",
-                f"cache_size=-{CACHE_KIB}",
                 f"mmap_size={MMAP_BYTES}",
                 "cell_size_check=ON",
                 f"wal_autocheckpoint={CHECKPOINT_PAGES}",
