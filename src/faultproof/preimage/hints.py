@@ -22,6 +22,7 @@ import itertools
 import json
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,51 +160,51 @@ def _read(path: Path) -> bytes:
         raise PreimageError(f"cannot read preimage file {path}: {error.strerror or error}") from error
 
 
-class FileSource:
+class _ContentSource(ABC):
+    """Stores files under the keys of their contents, once, on the first hint routed to it."""
+
+    def __init__(self, path: Path | str, key_type: KeyType = KeyType.KECCAK256) -> None:
+        self.path = Path(path)
+        self.key_type = key_type
+        self._key_of = _content_key(key_type)
+        self._loaded = False
+
+    @abstractmethod
+    def _files(self) -> list[Path]:
+        """The files to store, in a fixed order."""
+
+    def __call__(self, argument: bytes, sink: PreimageSink) -> None:
+        if self._loaded:
+            return
+        for file in self._files():
+            data = _read(file)
+            sink.put(self._key_of(data), data)
+        self._loaded = True
+
+
+class FileSource(_ContentSource):
     """A hint handler that stores one file's bytes under the key of its content (keccak256 by default).
 
     The file is read on the first hint routed to it; the hint's argument is not used.
     """
 
-    def __init__(self, path: Path | str, key_type: KeyType = KeyType.KECCAK256) -> None:
-        self.path = Path(path)
-        self.key_type = key_type
-        self._key_of = _content_key(key_type)
-        self._loaded = False
-
-    def __call__(self, argument: bytes, sink: PreimageSink) -> None:
-        if self._loaded:
-            return
-        data = _read(self.path)
-        sink.put(self._key_of(data), data)
-        self._loaded = True
+    def _files(self) -> list[Path]:
+        return [self.path]
 
 
-class DirectorySource:
+class DirectorySource(_ContentSource):
     """A hint handler that stores every file directly in a folder under the key of its content.
 
     The folder is read once, on the first hint routed to it (in name order; subfolders are skipped).
     """
 
-    def __init__(self, path: Path | str, key_type: KeyType = KeyType.KECCAK256) -> None:
-        self.path = Path(path)
-        self.key_type = key_type
-        self._key_of = _content_key(key_type)
-        self._loaded = False
-
-    def __call__(self, argument: bytes, sink: PreimageSink) -> None:
-        if self._loaded:
-            return
+    def _files(self) -> list[Path]:
         try:
-            files = sorted(entry for entry in self.path.iterdir() if entry.is_file())
+            return sorted(entry for entry in self.path.iterdir() if entry.is_file())
         except OSError as error:
             raise PreimageError(
                 f"cannot list preimage folder {self.path}: {error.strerror or error}"
             ) from error
-        for file in files:
-            data = _read(file)
-            sink.put(self._key_of(data), data)
-        self._loaded = True
 
 
 # -- precompiles --------------------------------------------------------------------------------
