@@ -98,6 +98,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -178,7 +179,22 @@ def _conflict(key: bytes) -> PreimageRejected:
 # -- in memory ------------------------------------------------------------------------------------
 
 
-class MemoryStore:
+class _ClosedOnExit(ABC):
+    """``with store:`` closes the store at the end of the block."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class MemoryStore(_ClosedOnExit):
     """A ``PreimageStore`` in a dictionary, with the same rules as ``DiskStore``.
 
     Values are immutable ``bytes`` that were verified on the way in, so reads do not check again.
@@ -219,14 +235,6 @@ class MemoryStore:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
 
 # -- on disk --------------------------------------------------------------------------------------
 
@@ -251,7 +259,7 @@ _TABLES = "SELECT name FROM sqlite_schema WHERE type = 'table'"
 _CORRUPTION_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
-class DiskStore:
+class DiskStore(_ClosedOnExit):
     """A ``PreimageStore`` in a SQLite database in the folder ``path`` (created if needed).
 
     ``readonly`` opens an existing store for reading only (``StoreError`` on any write, or if there is
@@ -364,14 +372,6 @@ class DiskStore:
                 connection.close()
             except sqlite3.Error as error:
                 raise self._failure("close", error) from error
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         mode = ", readonly=True" if self.readonly else ""
