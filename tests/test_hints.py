@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,11 @@ class RecordingSink:
     def put(self, key: bytes, value: bytes, evidence: Evidence | None = None) -> None:
         self.store.put(key, value, evidence)
         self.puts.append(key)
+
+    def put_many(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        pairs = list(items)
+        self.store.put_many(pairs)
+        self.puts.extend(key for key, _ in pairs)
 
 
 # -- the router ---------------------------------------------------------------------------------

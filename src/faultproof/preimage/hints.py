@@ -41,6 +41,10 @@ class PreimageSink(Protocol):
 
     def put(self, key: bytes, value: bytes, evidence: Evidence | None = None) -> None: ...
 
+    def put_many(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        """Verify every item, then keep them all at once (one transaction on disk)."""
+        ...
+
 
 class HintHandler(Protocol):
     """Handles the argument of one hint type (everything after the first space) into a sink."""
@@ -176,9 +180,8 @@ class _ContentSource(ABC):
     def __call__(self, argument: bytes, sink: PreimageSink) -> None:
         if self._loaded:
             return
-        for file in self._files():
-            data = _read(file)
-            sink.put(self._key_of(data), data)
+        contents = [_read(file) for file in self._files()]
+        sink.put_many((self._key_of(data), data) for data in contents)
         self._loaded = True
 
 
@@ -404,8 +407,7 @@ class JsonRpcSource:
         raw = [self._raw_transaction(tx_hash) for tx_hash in block["transactions"]]
         root, nodes = ordered_trie(raw)
         self._expect_root(block, "transactionsRoot", root)
-        for value in (header, *nodes, *raw):
-            sink.put(keccak256_key(value), value)
+        sink.put_many((keccak256_key(value), value) for value in (header, *nodes, *raw))
 
     def receipts(self, argument: bytes, sink: PreimageSink) -> None:
         block_hash = parse_hash(argument)
@@ -415,8 +417,7 @@ class JsonRpcSource:
             raise PreimageError(f"{self.url} has no receipts for block 0x{block_hash.hex()}")
         root, nodes = ordered_trie([encode_receipt(receipt) for receipt in receipts])
         self._expect_root(block, "receiptsRoot", root)
-        for value in (header, *nodes):
-            sink.put(keccak256_key(value), value)
+        sink.put_many((keccak256_key(value), value) for value in (header, *nodes))
 
     # -- JSON-RPC ---------------------------------------------------------------------------------
 
