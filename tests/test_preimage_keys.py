@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from faultproof.crypto import keccak256, sha256
-from faultproof.errors import PreimageNotFound, PreimagePartUnavailable
+from faultproof.errors import InvalidPreimageKey, PreimageNotFound, PreimagePartUnavailable
 from faultproof.ints import be64
 from faultproof.preimage.hints import HintRouter, PreimageSink
 from faultproof.preimage.host import OracleHost
@@ -15,7 +15,6 @@ from faultproof.preimage.keys import (
     BLS_MODULUS,
     FIELD_ELEMENTS_PER_BLOB,
     ROOT_OF_UNITY,
-    InvalidPreimageKey,
     KeyType,
     bitrev12,
     blob_commitment_key,

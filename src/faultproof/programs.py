@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from faultproof.errors import GuestBuildError
+from faultproof.fileio import write_atomic
 
 GUEST_PROGRAMS: tuple[str, ...] = ("hello", "claim", "alloc", "compute", "entry")
 """The guests in ``programs/``, one ``package main`` directory each (spec: mips32.md §11.2)."""
@@ -194,9 +195,7 @@ def _read_stamp(stamp: Path) -> str | None:
 
 def _write_stamp(stamp: Path, fingerprint: str) -> None:
     """Record what an ELF was built from, written after the ELF so a stamp never outlives a build."""
-    partial = stamp.with_name(f"{stamp.name}.tmp-{os.getpid()}")
-    partial.write_text(fingerprint + "\n")
-    os.replace(partial, stamp)
+    write_atomic(stamp, f"{fingerprint}\n".encode())
 
 
 def _check_plain_name(what: str, name: str) -> None:
