@@ -61,8 +61,13 @@ class StepFailure(FaultproofError):
     """The state transition has no valid post-state: the onchain verifier reverts here.
 
     A stateful VM raises it instead of producing a post-state, and leaves its state as it was
-    before the step, so a caller can still write or inspect the pre-state.
+    before the step, so a caller can still write or inspect the pre-state. ``code`` is the 32-byte
+    revert code where the VM's contract reverts with one (riscv64.md Appendix A), else None.
     """
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        self.code = code
+        super().__init__(message if code is None else f"{message} (revert code 0x{code:x})")
 
 
 class InvalidExitedValue(StepFailure):
@@ -87,6 +92,14 @@ class JumpInDelaySlot(StepFailure):
 
 class DivisionByZero(StepFailure):
     """``div``/``divu`` with a zero divisor, which the VM cannot prove."""
+
+
+class MisalignedAddress(StepFailure):
+    """A jump target, atomic address or instruction fetch that the VM requires to be aligned is not."""
+
+
+class UnsupportedSyscall(StepFailure):
+    """A syscall (or syscall argument) the VM refuses rather than emulates."""
 
 
 class PreimagePartUnavailable(StepFailure):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from faultproof.crypto import keccak256
 from faultproof.errors import StateFormatError
+from faultproof.vm.status import status_hash
 
 WITNESS_SIZE = 226
 REGISTER_COUNT = 32
@@ -30,15 +30,6 @@ MEM_ROOT_SIZE = 32
 # preimageKey, preimageOffset, pc, nextPC, lo, hi, heap, exitCode, exited, step, registers.
 STATE_FIELDS = struct.Struct(">32sIIIIIIBBQ32I")
 assert MEM_ROOT_SIZE + STATE_FIELDS.size == WITNESS_SIZE
-
-
-class VMStatus:
-    """The status byte that replaces byte 0 of a state hash (§2.2)."""
-
-    VALID = 0
-    INVALID = 1
-    PANIC = 2
-    UNFINISHED = 3
 
 
 @dataclass(slots=True)
@@ -111,18 +102,7 @@ def decode_witness(witness: bytes) -> tuple[bytes, MipsState]:
     return witness[:MEM_ROOT_SIZE], decode_fields(witness[MEM_ROOT_SIZE:])
 
 
-def vm_status(exited: int, exit_code: int) -> int:
-    """Status byte of a state: Unfinished unless ``exited == 1`` exactly (§2.2)."""
-    if exited != 1:
-        return VMStatus.UNFINISHED
-    if exit_code == 0:
-        return VMStatus.VALID
-    if exit_code == 1:
-        return VMStatus.INVALID
-    return VMStatus.PANIC
-
-
 def state_hash(witness: bytes) -> bytes:
     """``keccak256(witness)`` with byte 0 replaced by the status byte (§2.2)."""
     exit_code, exited = witness[88], witness[89]
-    return bytes([vm_status(exited, exit_code)]) + keccak256(witness)[1:]
+    return status_hash(witness, exited, exit_code)
