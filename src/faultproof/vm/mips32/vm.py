@@ -10,23 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from faultproof.errors import InvalidMemoryProof, TrapReached
-from faultproof.ints import MASK64, be64
+from faultproof.errors import InvalidMemoryProof
+from faultproof.ints import MASK64
 from faultproof.memory import Memory, proof_size
 from faultproof.metadata import Metadata
-from faultproof.preimage.oracle import NoHost, PreimageHost
-from faultproof.preimage.parts import preimage_part
-from faultproof.vm.interface import FaultProofVM, PreimagePartSource, PreimageRead, StepProof
+from faultproof.preimage.oracle import PreimageHost
+from faultproof.vm.interface import PreimagePartSource, StepProof
 from faultproof.vm.mips32 import step as reference
 from faultproof.vm.mips32 import verifier
 from faultproof.vm.mips32.elf import load_elf
 from faultproof.vm.mips32.fast import FastInterpreter
 from faultproof.vm.mips32.formats import read_state_file, recognizes_state_file, state_file_bytes
 from faultproof.vm.mips32.state import MipsState, encode_witness, state_hash
+from faultproof.vm.stateful import StatefulVM
 
 ADDRESS_BITS = 32
 MEMORY_PROOF_SIZE = proof_size(ADDRESS_BITS)
-HINT_LENGTH_SIZE = 4
 
 
 class _LiveMemory:
@@ -53,7 +52,7 @@ class _LiveMemory:
         self.memory.write_word(address, value)
 
 
-class MipsVM(FaultProofVM):
+class MipsVM(StatefulVM[MipsState]):
     """A MIPS32 program in execution, byte-compatible with Cannon ``singlethreaded-2``."""
 
     kind: ClassVar[str] = "mips32"
@@ -64,6 +63,7 @@ class MipsVM(FaultProofVM):
         "CGO_ENABLED": "0",
     }
     pc_digits: ClassVar[int] = 8
+    address_bits: ClassVar[int] = ADDRESS_BITS
 
     def __init__(
         self,
@@ -72,16 +72,7 @@ class MipsVM(FaultProofVM):
         last_hint: bytes = b"",
         host: PreimageHost | None = None,
     ) -> None:
-        self.state = state or MipsState()
-        self.memory = memory or Memory(ADDRESS_BITS)
-        self.host = host or NoHost()
-        self.last_hint = bytearray(last_hint)
-        self.stdout = bytearray()
-        self.stderr = bytearray()
-        self.last_preimage_read: PreimageRead | None = None
-        self._cached_key: bytes | None = None
-        self._cached_value = b""
-        self._traps: list[tuple[int, int]] = []
+        super().__init__(state or MipsState(), memory, last_hint, host)
         self._engine: FastInterpreter | None = None
 
     # -- loading and saving ---------------------------------------------------------------------
@@ -105,101 +96,39 @@ class MipsVM(FaultProofVM):
 
     # -- the state ------------------------------------------------------------------------------
 
-    @property
-    def step_count(self) -> int:
-        return self.state.step
+    def encode_witness(self, mem_root: bytes) -> bytes:
+        return encode_witness(mem_root, self.state)
 
-    @property
-    def pc(self) -> int:
-        return self.state.pc
-
-    @property
-    def exited(self) -> bool:
-        return self.state.exited == 1
-
-    @property
-    def exit_code(self) -> int:
-        return self.state.exit_code
-
-    def witness(self) -> bytes:
-        return encode_witness(self.memory.merkle_root(), self.state)
-
-    def state_hash(self) -> bytes:
-        return state_hash(self.witness())
+    @staticmethod
+    def hash_witness(witness: bytes) -> bytes:
+        return state_hash(witness)
 
     def instruction_at(self, pc: int) -> int:
         return self.memory.read_word(pc & 0xFFFF_FFFC)
-
-    def page_count(self) -> int:
-        return len(self.memory.pages)
-
-    # -- the world outside the witness (StepIO) -------------------------------------------------
-
-    def preimage_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        """Serve the guest from the host's whole preimage, fetched once per key."""
-        if key != self._cached_key:
-            self._cached_value = self.host.get_preimage(key)
-            self._cached_key = key
-        part = preimage_part(self._cached_value, offset)
-        self.last_preimage_read = PreimageRead(key, offset, len(self._cached_value))
-        return part
-
-    def output(self, fd: int, address: int, count: int) -> None:
-        data = self.memory.read(address, count)
-        if fd == reference.FD_STDOUT:
-            self.stdout += data
-        elif fd == reference.FD_STDERR:
-            self.stderr += data
-        else:
-            self._hint_bytes(data)
-
-    def _hint_bytes(self, data: bytes) -> None:
-        """Buffer hint bytes and deliver every complete length-prefixed hint (§6.7)."""
-        self.last_hint += data
-        while len(self.last_hint) >= HINT_LENGTH_SIZE:
-            length = int.from_bytes(self.last_hint[:HINT_LENGTH_SIZE], "big")
-            if length > len(self.last_hint) - HINT_LENGTH_SIZE:
-                break
-            hint = bytes(self.last_hint[HINT_LENGTH_SIZE : HINT_LENGTH_SIZE + length])
-            del self.last_hint[: HINT_LENGTH_SIZE + length]
-            self.host.hint(hint)
 
     # -- execution ------------------------------------------------------------------------------
 
     def step(self, proof: bool = False) -> StepProof | None:
         self.last_preimage_read = None
-        before = self.state.copy()
-        hint_before = bytes(self.last_hint)
+        pre_step = self.state.step
         pre_witness = self.witness() if proof else b""
         memory = _LiveMemory(self.memory, recording=proof)
-        try:
-            self._check_trap(self.state.pc)
-            reference.step(self.state, memory, self)
-        except BaseException:
-            # A failed step leaves everything as before it, so the run can be resumed from here.
-            self.state = before
-            self.last_hint[:] = hint_before
-            raise
+        self.guarded(lambda: reference.step(self.state, memory, self))
         if not proof:
             return None
         post_witness = self.witness()
         empty_proof = bytes(MEMORY_PROOF_SIZE)
         read = self.last_preimage_read
         return StepProof(
-            step=before.step,
+            step=pre_step,
             pre=state_hash(pre_witness),
             post=state_hash(post_witness),
             state_data=pre_witness,
             proof_data=memory.proofs.get(0, empty_proof) + memory.proofs.get(1, empty_proof),
             oracle_key=read.key if read else None,
-            oracle_value=be64(read.size) + self._cached_value if read else None,
+            oracle_value=self.preimage_stream() if read else None,
             oracle_offset=read.offset if read else 0,
         )
-
-    def _check_trap(self, pc: int) -> None:
-        for start, end in self._traps:
-            if start <= pc < end:
-                raise TrapReached(f"reached a trap at pc 0x{pc:08x}")
 
     def set_traps(self, ranges: list[tuple[int, int]]) -> None:
         """The fast interpreter decodes traps into its handlers; it re-decodes only changed ranges."""
