@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from faultproof.errors import InvalidMemoryProof, InvalidWitness
 from faultproof.memory import LEAF_SIZE, root_from_proof, tree_depth
-from faultproof.preimage.keys import KeyType, localize
 from faultproof.vm.interface import PreimagePartSource
 from faultproof.vm.mips32 import step as reference
 from faultproof.vm.mips32.state import WITNESS_SIZE, decode_witness, encode_witness, state_hash
+from faultproof.vm.onchain import OnchainIO
 
 DEPTH = tree_depth(32)
 MEMORY_PROOF_SIZE = (DEPTH + 1) * 32
@@ -48,23 +48,6 @@ class ProofMemory:
         offset = address & (LEAF_SIZE - 1)
         proof[offset : offset + 4] = value.to_bytes(4, "big")
         self.root = root_from_proof(address, bytes(proof), DEPTH)
-
-
-class OnchainIO:
-    """The onchain view of the outside world: localized preimage parts, and no output at all."""
-
-    def __init__(self, parts: PreimagePartSource, local_context: bytes, caller: bytes) -> None:
-        self.parts = parts
-        self.local_context = local_context
-        self.caller = caller
-
-    def preimage_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        if key[0] == KeyType.LOCAL:
-            key = localize(key, self.local_context, self.caller)
-        return self.parts.read_part(key, offset)
-
-    def output(self, fd: int, address: int, count: int) -> None:
-        pass
 
 
 def verify_step(
