@@ -23,7 +23,7 @@ from faultproof.errors import StateFormatError, UsageError
 from faultproof.examples import claim_host
 from faultproof.fileio import write_atomic
 from faultproof.memory import ZERO_HASHES, Memory
-from faultproof.proofs import proof_from_json, proof_to_json, read_proof, witness_summary
+from faultproof.proofs import proof_from_json, proof_to_json, read_proof
 from faultproof.vm import read_state, vm_class
 from faultproof.vm.interface import StepProof
 from faultproof.vm.mips32.formats import (
@@ -70,7 +70,7 @@ def test_empty_state_vectors(tmp_path: Path) -> None:
     data = vm.state_file_bytes(tmp_path / "empty.bin")
     assert len(data) == 203
     assert data == EMPTY_STATE_FILE
-    assert witness_summary(vm) == {
+    assert vm.witness_summary() == {
         "witnessHash": "0x035bfc06cffac3c3e48ae14e308edd2c39314896a680ed3241eb35238e1843a0",
         "witness": "0x" + EMPTY_WITNESS.hex(),
         "step": 0,

@@ -116,7 +116,9 @@ class InvalidWitness(StepFailure):
 class ExecutionError(FaultproofError):
     """A run stopped because a step failed; names where, so the program can be debugged."""
 
-    def __init__(self, step: int, pc: int, insn: int | None, symbol: str | None, cause: Exception) -> None:
+    def __init__(
+        self, step: int, pc: int, insn: int | None, symbol: str | None, cause: Exception, pc_digits: int = 8
+    ) -> None:
         self.step = step
         self.pc = pc
         self.insn = insn
@@ -124,7 +126,7 @@ class ExecutionError(FaultproofError):
         self.cause = cause
         word = "unreadable" if insn is None else f"0x{insn:08x}"
         where = f" in {symbol}" if symbol else ""
-        super().__init__(f"step {step}: pc 0x{pc:08x}{where}, instruction {word}: {cause}")
+        super().__init__(f"step {step}: pc 0x{pc:0{pc_digits}x}{where}, instruction {word}: {cause}")
 
 
 class TrapReached(FaultproofError):

@@ -1,4 +1,4 @@
-"""VM-independent JSON documents: step proofs (mips32.md §9.3) and witness summaries (§9.4).
+"""VM-independent JSON documents: step proofs (mips32.md §9.3, riscv64.md §10.3) and witness summaries.
 
 A proof file is what a challenger needs to call ``step`` on chain, so it is read back by other
 tools; ``proof_from_json`` checks every field and reports a problem as one ``StateFormatError``
@@ -16,7 +16,6 @@ from faultproof.errors import StateFormatError
 from faultproof.vm.interface import FaultProofVM, StepProof
 
 HASH_SIZE = 32
-U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
 _HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
 
@@ -99,7 +98,7 @@ def proof_from_json(text: str | bytes, source: str = "<proof>") -> StepProof:
         proof_data=reader.hex_bytes("proof-data"),
         oracle_key=reader.hex_bytes("oracle-key", HASH_SIZE) if oracle_keys else None,
         oracle_value=reader.hex_bytes("oracle-value") if oracle_keys else None,
-        oracle_offset=reader.integer("oracle-offset", U32_MAX) if "oracle-offset" in document else 0,
+        oracle_offset=reader.integer("oracle-offset", U64_MAX) if "oracle-offset" in document else 0,
     )
 
 
@@ -115,21 +114,9 @@ def read_proof(path: Path) -> StepProof:
 # -- witness summary (§9.4) ---------------------------------------------------------------------
 
 
-def witness_summary(vm: FaultProofVM) -> dict[str, Any]:
-    """What the ``witness`` command prints: the state hash, the raw witness and the exit status."""
-    witness = vm.witness()
-    return {
-        "witnessHash": _hex(vm.state_hash()),
-        "witness": _hex(witness),
-        "step": vm.step_count,
-        "exited": vm.exited,
-        "exitCode": vm.exit_code,
-    }
-
-
 def witness_summary_json(vm: FaultProofVM) -> str:
-    """The witness summary as an indented JSON document ending in a newline."""
-    return json.dumps(witness_summary(vm), indent=2) + "\n"
+    """The VM's witness summary as an indented JSON document ending in a newline."""
+    return json.dumps(vm.witness_summary(), indent=2) + "\n"
 
 
-__all__ = ["proof_from_json", "proof_to_json", "read_proof", "witness_summary", "witness_summary_json"]
+__all__ = ["proof_from_json", "proof_to_json", "read_proof", "witness_summary_json"]

@@ -1,13 +1,14 @@
-"""The ``run`` loop of mips32.md §10.2, over any ``FaultProofVM``.
+"""The ``run`` loop of mips32.md §10.2 and riscv64.md §11.3, over any ``FaultProofVM``.
 
-The spec describes the loop one step at a time: per iteration, report progress, guard against
-``runtime.notesleep``, stop, snapshot, prove, and stop on a preimage read. Doing that literally
-costs several pattern checks per instruction, so the loop jumps instead: from the step patterns it
-computes the next step at which anything can happen and lets the VM's fast engine run up to it in
-one ``vm.run(k)``. The engine returns early at exit and after every step that read a preimage, so
-the preimage conditions are still checked after every such step, and the notesleep guard is a VM
-trap that costs nothing per step. The observable result — which files are written, where the run
-stops — is exactly that of the step-by-step loop.
+The specs describe the loop one step at a time: per iteration, report progress, guard against
+functions a single-threaded program never returns from (MIPS32: ``runtime.notesleep``), stop,
+snapshot, prove, and stop on a preimage read. Doing that literally costs several pattern checks
+per instruction, so the loop jumps instead: from the step patterns it computes the next step at
+which anything can happen and lets the VM's fast engine run up to it in one ``vm.run(k)``. The
+engine returns early at exit and after every step that read a preimage, so the preimage conditions
+are still checked after every such step, and the guard is a VM trap that costs nothing per step.
+The observable result — which files are written, where the run stops — is exactly that of the
+step-by-step loop.
 
 The runner only computes and writes files; what the user sees (progress, guest output) goes to a
 ``RunObserver`` that the CLI provides.
@@ -30,12 +31,9 @@ from faultproof.preimage.keys import KeyType
 from faultproof.proofs import proof_to_json
 from faultproof.vm.interface import FaultProofVM, PreimageRead
 
-U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
 # Bytes before the preimage in the stream a guest reads: its 8-byte length.
 PREIMAGE_LENGTH_PREFIX = 8
-# The Go runtime parks a thread here; single-threaded, nothing would ever wake it (§10.2 step 3).
-NOTESLEEP_SYMBOL = "runtime.notesleep"
 # The most steps run without returning to the loop: bounds the delay of guest output and Ctrl-C.
 RUN_CHUNK = 100_000
 
@@ -147,7 +145,7 @@ class PreimageMatch:
         digits = prefix_text.removeprefix("0x").removeprefix("0X")
         if not re.fullmatch(r"(?:[0-9a-fA-F]{2})+", digits):
             raise UsageError(f"--stop-at-preimage: {prefix_text!r} is not a hex key prefix of whole bytes")
-        offset = parse_unsigned(offset_text, "--stop-at-preimage offset", U32_MAX) if offset_text else 0
+        offset = parse_unsigned(offset_text, "--stop-at-preimage offset") if offset_text else 0
         return cls(bytes.fromhex(digits), offset)
 
 
@@ -273,7 +271,7 @@ def run_vm(
 
     A failing step raises ``ExecutionError`` naming the step, pc, instruction and symbol; the VM
     then holds the state before that step, and files written so far are complete. With
-    ``metadata``, the VM keeps the ``runtime.notesleep`` trap after the run.
+    ``metadata``, the VM keeps the traps on its ``guard_symbols`` after the run.
     """
     return _RunLoop(vm, options, metadata, observer).run()
 
@@ -298,9 +296,12 @@ class _RunLoop:
         self.metadata = metadata
         self.observer = observer
         self.patterns = (options.info_at, options.stop_at, options.snapshot_at, options.proof_at)
-        self.guard = metadata.ranges(NOTESLEEP_SYMBOL) if metadata else []
-        if self.guard:
-            vm.set_traps(self.guard)
+        # (symbol, [start, end)) of every function the run must not enter.
+        self.guards = [
+            (name, span) for name in vm.guard_symbols for span in (metadata.ranges(name) if metadata else [])
+        ]
+        if self.guards:
+            vm.set_traps([span for _, span in self.guards])
         self.forwarded = {1: len(vm.stdout), 2: len(vm.stderr)}
         self.last_report: tuple[int, float] | None = None
 
@@ -364,7 +365,8 @@ class _RunLoop:
 
     def _execution_error(self, cause: Exception) -> ExecutionError:
         vm = self.vm
-        return ExecutionError(vm.step_count, vm.pc, vm.instruction_at(vm.pc), self._symbol(vm.pc), cause)
+        insn = vm.instruction_at(vm.pc)
+        return ExecutionError(vm.step_count, vm.pc, insn, self._symbol(vm.pc), cause, vm.pc_digits)
 
     def _symbol(self, pc: int) -> str | None:
         return self.metadata.symbol_name(pc) if self.metadata else None
@@ -372,9 +374,10 @@ class _RunLoop:
     def _check_guard(self) -> None:
         """§10.2 step 3, for steps the loop stops at; elsewhere the VM trap does it."""
         pc = self.vm.pc
-        if any(start <= pc < end for start, end in self.guard):
-            reason = f"reached {NOTESLEEP_SYMBOL}, where a single-threaded Go program would wait forever"
-            raise self._execution_error(TrapReached(reason))
+        for name, (start, end) in self.guards:
+            if start <= pc < end:
+                reason = f"reached {name}, where a single-threaded Go program would wait forever"
+                raise self._execution_error(TrapReached(reason))
 
     def _preimage_stop(self, read: PreimageRead) -> str:
         """Why the last step's preimage read stops the run, or ``""`` if it does not."""

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from faultproof.metadata import Metadata
 from faultproof.preimage.oracle import PreimageHost
@@ -53,6 +53,8 @@ class FaultProofVM(ABC):
     go_env: ClassVar[Mapping[str, str]]
     #: Width of the program counter in hex digits, for display.
     pc_digits: ClassVar[int]
+    #: Functions that a run must never enter: a single-threaded program there waits forever.
+    guard_symbols: ClassVar[tuple[str, ...]] = ()
 
     host: PreimageHost
     stdout: bytearray
@@ -106,6 +108,10 @@ class FaultProofVM(ABC):
     @abstractmethod
     def state_hash(self) -> bytes:
         """The 32-byte commitment to the whole state, status byte first."""
+
+    @abstractmethod
+    def witness_summary(self) -> dict[str, Any]:
+        """What the ``witness`` command prints, in the field names and order of the VM's upstream tool."""
 
     @abstractmethod
     def instruction_at(self, pc: int) -> int:

@@ -8,7 +8,7 @@ execution, which the tests hold equal to the reference.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from faultproof.errors import InvalidMemoryProof
 from faultproof.ints import MASK64
@@ -63,6 +63,8 @@ class MipsVM(StatefulVM[MipsState]):
         "CGO_ENABLED": "0",
     }
     pc_digits: ClassVar[int] = 8
+    # The Go runtime parks a thread here; single-threaded, nothing would ever wake it (§10.2 step 3).
+    guard_symbols: ClassVar[tuple[str, ...]] = ("runtime.notesleep",)
     address_bits: ClassVar[int] = ADDRESS_BITS
 
     def __init__(
@@ -102,6 +104,16 @@ class MipsVM(StatefulVM[MipsState]):
     @staticmethod
     def hash_witness(witness: bytes) -> bytes:
         return state_hash(witness)
+
+    def witness_summary(self) -> dict[str, Any]:
+        """§9.4: the hash under Cannon's name ``witnessHash``."""
+        return {
+            "witnessHash": "0x" + self.state_hash().hex(),
+            "witness": "0x" + self.witness().hex(),
+            "step": self.step_count,
+            "exited": self.exited,
+            "exitCode": self.exit_code,
+        }
 
     def instruction_at(self, pc: int) -> int:
         return self.memory.read_word(pc & 0xFFFF_FFFC)

@@ -98,7 +98,8 @@ def check_calldata(calldata: bytes) -> None:
     if PROOF_DATA_START + proof_length > len(calldata):
         raise InvalidWitness("proof data runs past the end of calldata")
     if proof_length % MEMORY_PROOF_SIZE:
-        raise InvalidWitness(f"proof data must be a multiple of {MEMORY_PROOF_SIZE} bytes, got {proof_length}")
+        problem = f"proof data must be a multiple of {MEMORY_PROOF_SIZE} bytes, got {proof_length}"
+        raise InvalidWitness(problem)
 
 
 def verify_calldata(calldata: bytes, parts: PreimagePartSource, caller: bytes) -> bytes:
