@@ -72,9 +72,7 @@ def i_type(opcode: int, rd: int, funct3: int, rs1: int, imm: int) -> int:
 def s_type(opcode: int, funct3: int, rs1: int, rs2: int, imm: int) -> int:
     _check_registers(rs1, rs2)
     field = _signed_field(imm, 12)
-    return (
-        ((field >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | ((field & 0x1F) << 7) | opcode
-    )
+    return ((field >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | ((field & 0x1F) << 7) | opcode
 
 
 def b_type(funct3: int, rs1: int, rs2: int, offset: int) -> int:
