@@ -11,6 +11,15 @@ from faultproof.programs import build_programs
 from faultproof.vm.mips32.vm import MipsVM
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+GUEST_BUILDS = REPOSITORY / "build" / "programs"
+
+# The riscv64.md §12.2 build recipe (the same environment as RiscvVM.go_env).
+RISCV_GO_ENV = {
+    "GOOS": "linux",
+    "GOARCH": "riscv64",
+    "CGO_ENABLED": "0",
+    "GOFLAGS": "-gcflags=all=-d=softfloat",
+}
 
 # Example counts stay as each test sets them; only the per-example deadline goes, because a
 # loaded 2-core CI machine makes single examples slow without anything being wrong.
@@ -21,4 +30,10 @@ settings.load_profile("faultproof")
 @pytest.fixture(scope="session")
 def mips_elves() -> dict[str, Path]:
     """The guest programs built for MIPS32 (reused across runs while the sources are unchanged)."""
-    return build_programs(MipsVM.kind, MipsVM.go_env, REPOSITORY / "build" / "programs")
+    return build_programs(MipsVM.kind, MipsVM.go_env, GUEST_BUILDS)
+
+
+@pytest.fixture(scope="session")
+def riscv_elves() -> dict[str, Path]:
+    """The guest programs built for RV64 (reused across runs while the sources are unchanged)."""
+    return build_programs("riscv64", RISCV_GO_ENV, GUEST_BUILDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faultproof.programs import build_programs
+from faultproof.programs import _build_env, build_programs
 from faultproof.vm.mips32.vm import MipsVM
 
 
@@ -32,3 +32,10 @@ def test_a_build_whose_stamp_differs_is_redone(mips_elves: dict[str, Path], tmp_
     stamp.write_text("another fingerprint\n")
     rebuilt = build_programs(MipsVM.kind, MipsVM.go_env, tmp_path, names=("hello",))["hello"]
     assert rebuilt.read_bytes() == mips_elves["hello"].read_bytes()
+
+
+def test_a_targets_goflags_add_to_the_hermetic_ones() -> None:
+    """riscv64 passes -d=softfloat through GOFLAGS; the offline -mod=mod must survive it."""
+    assert _build_env({})["GOFLAGS"] == "-mod=mod"
+    softfloat = "-gcflags=all=-d=softfloat"
+    assert _build_env({"GOFLAGS": softfloat})["GOFLAGS"] == f"-mod=mod {softfloat}"

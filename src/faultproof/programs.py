@@ -132,10 +132,14 @@ def _go_version(go: Path) -> str:
 def _build_env(go_env: Mapping[str, str]) -> dict[str, str]:
     """Return the environment of a Go command: ``os.environ``, then hermetic settings, then ``go_env``.
 
+    ``GOFLAGS`` of ``go_env`` (e.g. riscv64's ``-gcflags=all=-d=softfloat``) is appended to the
+    hermetic flags rather than replacing them, so a target's build flags keep the build offline.
     GOCACHE and GOPATH stay the user's defaults so repeated builds share a cache; only when Go
     could not derive them (no HOME, e.g. under ``env -i``) do they fall back to a temp folder.
     """
     env = {**os.environ, **_HERMETIC_GO_ENV, **go_env}
+    if go_env.get("GOFLAGS"):
+        env["GOFLAGS"] = f"{_HERMETIC_GO_ENV['GOFLAGS']} {go_env['GOFLAGS']}"
     if not env.get("HOME"):
         fallback = Path(tempfile.gettempdir()) / "faultproof-go"
         if not env.get("XDG_CACHE_HOME"):
