@@ -8,25 +8,23 @@ so this module trades the per-step work for a one-time decode:
 * **Decode once per pc.** The word at a pc is decoded into a *handler*, a closure whose fields
   (register numbers, immediates, shift amounts) and pc-derived constants (branch targets, link
   addresses, the ``pc + 4`` of the delay-slot check) are fixed when it is made. Handlers are cached
-  by pc; a pc in a trap range or an unaligned pc gets a handler that defers to the reference, so
-  traps cost nothing per step, and changing the traps re-decodes only the pcs whose ranges changed.
+  by pc; a pc in a trap range or an unaligned pc gets a handler that defers to the reference.
 * **One calling convention.** Every transfer in §5 (ADVANCE, JUMP, BRANCH) moves ``pc`` to the old
   ``next_pc`` and computes a new ``next_pc``, so a handler is ``new_next_pc = handler(pc, next_pc)``
   and the run loop keeps ``pc``, ``next_pc`` and ``step`` in local variables. Registers are the
   state's own list; ``hi``/``lo`` are read and written on the state, since few instructions use them.
 * **The reference for the rare and the failing.** Syscalls, ``lwl``/``lwr``/``swl``/``swr``,
   undefined encodings and every failure (delay-slot violations, division by zero, traps) are
-  executed by ``MipsVM.step()``: a handler raises ``_UseReference`` *before changing anything*, and
+  executed by ``MipsVM.step()``: a handler raises ``UseReference`` *before changing anything*, and
   the loop syncs its locals to the state and runs the reference step, which handles IO, preimages,
   hints and failures and leaves the pre-step state on failure. So a failing step raises exactly
   what the reference raises, from exactly the same state.
 * **Direct memory access.** Loads and stores use the ``Memory.pages`` bytearrays directly and mark
-  every written leaf in ``Memory.dirty_leaves`` (the public contract in ``faultproof.memory``).
-* **Self-modifying code stays correct.** Pages that handlers were decoded from are *code pages*. A
-  fast store into a code page drops that page's handlers; writes made by the reference step during a
-  run are found through the leaves it marks dirty; and writes made between runs (through ``Memory``
-  or ``MipsVM.step()``) are found by comparing each code page with the copy taken at decode time
-  when ``run`` starts.
+  every written leaf in ``Memory.dirty_leaves`` (the public contract in ``faultproof.memory``); a
+  store into a page that handlers were decoded from drops them, so self-modifying code stays correct.
+
+The handler cache, traps, code pages, the deferral to the reference and the step counter's wrap are
+shared with the RV64 engine (``faultproof.vm.engine``, whose docstring has the details).
 
 Hot-path arithmetic writes the 32-bit wrap as ``& MASK32`` and the signed views as XOR with
 ``SIGN_BIT`` instead of calling ``u32``/``to_signed32``: a function call per instruction would cost
@@ -37,15 +35,12 @@ more than the instruction itself. ``s32(a) < s32(b)`` is ``(a ^ SIGN_BIT) < (b ^
 
 from __future__ import annotations
 
-import bisect
-import dataclasses
 import struct
 from collections.abc import Callable, Iterable
-from typing import Protocol
 
 from faultproof.ints import MASK32, sign_extend
-from faultproof.memory import LEAF_ADDRESS_BITS, PAGE_ADDRESS_BITS, PAGE_SIZE, Memory
-from faultproof.vm.interface import PreimageRead, StepProof
+from faultproof.memory import LEAF_ADDRESS_BITS, PAGE_ADDRESS_BITS, PAGE_SIZE
+from faultproof.vm.engine import Engine, SteppingVM, UseReference
 from faultproof.vm.mips32.state import REG_RA, MipsState
 from faultproof.vm.mips32.step import funct, opcode, rd_field, rs_field, rt_field, shamt_field
 
@@ -59,28 +54,13 @@ Factory = Callable[["FastInterpreter", int, int], Handler]
 SIGN_BIT = 0x8000_0000
 WORD_ALIGN_MASK = 0xFFFF_FFFC
 PAGE_OFFSET_MASK = PAGE_SIZE - 1
-ZERO_PAGE = bytes(PAGE_SIZE)
 
 _WORD = struct.Struct(">I")
 
 
-class SteppingVM(Protocol):
-    """What the interpreter needs from ``MipsVM``: its state, its memory and the reference step."""
-
-    state: MipsState
-    memory: Memory
-    last_preimage_read: PreimageRead | None
-
-    def step(self, proof: bool = False) -> StepProof | None: ...
-
-
-class _UseReference(Exception):
-    """Raised by a handler, before it changes anything, to have the reference execute the step."""
-
-
 def use_reference(pc: int, next_pc: int) -> int:
     """The handler of everything the fast path leaves to ``step.py`` (see the module docstring)."""
-    raise _UseReference
+    raise UseReference
 
 
 def advance(pc: int, next_pc: int) -> int:
@@ -93,38 +73,16 @@ def immediate(insn: int) -> int:
     return sign_extend(insn, 16)
 
 
-class FastInterpreter:
+class FastInterpreter(Engine[MipsState, Handler]):
     """Executes steps of one ``MipsVM`` through cached handlers; ``run`` is the only entry point.
 
-    An interpreter is bound to the VM's state object, register list and memory: its handlers hold
-    them. ``serves`` tells whether they are still the VM's (a caller may assign a new state or
-    memory), and the VM builds a new interpreter when they are not.
+    The handler cache, traps, code pages, the reference step and the step counter's wrap are the
+    shared ``Engine``'s; this class decodes MIPS words and runs the loop with ``next_pc``.
     """
 
-    def __init__(self, vm: SteppingVM, traps: list[tuple[int, int]]) -> None:
-        self.vm = vm
-        self.state = vm.state
-        self.registers = vm.state.registers
-        self.memory = vm.memory
-        self.pages = vm.memory.pages
-        self.handlers = _HandlerCache(self.decode)
-        # page index -> pcs decoded from it, and a copy of its bytes at the time of the first decode
-        self.code_pcs: dict[int, set[int]] = {}
-        self.code_snapshots: dict[int, bytes] = {}
+    def __init__(self, vm: SteppingVM[MipsState], traps: Iterable[tuple[int, int]]) -> None:
+        super().__init__(vm, traps, use_reference)
         self.load_word, self.store_word = self._memory_access()
-        self.traps: list[tuple[int, int]] = []
-        self.trap_starts: list[int] = []
-        self.trap_ends: list[int] = []
-        self.set_traps(traps)
-
-    def serves(self, vm: SteppingVM) -> bool:
-        """Whether this interpreter still works on the VM's own state and memory objects."""
-        return (
-            self.state is vm.state
-            and self.registers is vm.state.registers
-            and self.memory is vm.memory
-            and self.pages is vm.memory.pages
-        )
 
     # -- memory (§3.1) --------------------------------------------------------------------------
 
@@ -157,49 +115,12 @@ class FastInterpreter:
 
         return load_word, store_word
 
-    # -- traps ----------------------------------------------------------------------------------
-
-    def set_traps(self, ranges: Iterable[tuple[int, int]]) -> None:
-        """Trap at every pc in these ``[start, end)`` ranges, re-decoding the pcs of changed ranges."""
-        ranges = list(ranges)
-        for start, end in set(self.traps) ^ set(ranges):
-            self.forget_pcs(start, end)
-        self.traps = ranges
-        # The ranges merged into disjoint intervals sorted by start, for a bisect at decode time.
-        self.trap_starts, self.trap_ends = [], []
-        for start, end in sorted(r for r in ranges if r[0] < r[1]):
-            if self.trap_ends and start <= self.trap_ends[-1]:
-                self.trap_ends[-1] = max(self.trap_ends[-1], end)
-            else:
-                self.trap_starts.append(start)
-                self.trap_ends.append(end)
-
-    def is_trap(self, pc: int) -> bool:
-        index = bisect.bisect_right(self.trap_starts, pc) - 1
-        return index >= 0 and pc < self.trap_ends[index]
-
-    def forget_pcs(self, start: int, end: int) -> None:
-        """Drop the handlers of the pcs in ``[start, end)``, by whichever is smaller to walk."""
-        handlers = self.handlers
-        if end - start <= len(handlers):
-            pcs: Iterable[int] = range(start, end)
-        else:
-            pcs = [pc for pc in handlers if start <= pc < end]
-        for pc in pcs:
-            handlers.pop(pc, None)
-
-    # -- the handler cache ----------------------------------------------------------------------
+    # -- decoding -------------------------------------------------------------------------------
 
     def decode(self, pc: int) -> Handler:
-        """The handler of the instruction at ``pc``, recording its page as a code page."""
-        page_index = pc >> PAGE_ADDRESS_BITS
-        pcs = self.code_pcs.get(page_index)
-        if pcs is None:
-            pcs = self.code_pcs[page_index] = set()
-            self.code_snapshots[page_index] = bytes(self.pages.get(page_index, ZERO_PAGE))
-        pcs.add(pc)
-        # An unaligned pc fails the instruction fetch (§3.3 READ); a trap must raise TrapReached.
-        if pc & 3 or (self.trap_starts and self.is_trap(pc)):
+        """The handler of the instruction at ``pc``."""
+        # An unaligned pc fails the instruction fetch (§3.3 READ).
+        if pc & 3:
             return use_reference
         insn = self.load_word(pc)
         op = opcode(insn)
@@ -211,108 +132,41 @@ class FastInterpreter:
             factory = OPCODES.get(op)
         return use_reference if factory is None else factory(self, insn, pc)
 
-    def forget_code_page(self, page_index: int) -> None:
-        """Drop the handlers decoded from a page whose bytes changed."""
-        for pc in self.code_pcs.pop(page_index, ()):
-            self.handlers.pop(pc, None)
-        self.code_snapshots.pop(page_index, None)
-
-    def forget_changed_code(self) -> None:
-        """Drop the handlers of every code page whose bytes differ from its decode-time copy."""
-        pages = self.pages
-        changed = [
-            index
-            for index, snapshot in self.code_snapshots.items()
-            if pages.get(index, ZERO_PAGE) != snapshot
-        ]
-        for index in changed:
-            self.forget_code_page(index)
-
     # -- execution ------------------------------------------------------------------------------
 
-    def run(self, max_steps: int) -> None:
+    def execute(self, max_steps: int) -> None:
         """Execute up to ``max_steps`` steps; stop early at exit or after a preimage read.
 
         ``pc``, ``next_pc`` and ``step`` live in locals and are written back to the state however
         the loop is left. A handler either completes its step or raises before changing anything,
-        so on an exception the written-back values are those before the failing step.
+        so on an exception the written-back values are those before the failing step: inside the
+        ``for`` loop, ``step`` is the counter before the step being executed.
         """
         vm = self.vm
         state = self.state
-        if max_steps <= 0 or state.exited == 1:
-            return
-        if state.exited:
-            self._reference_step()  # raises InvalidExitedValue (§5 step 1)
-        self.forget_changed_code()
-        vm.last_preimage_read = None
         handlers = self.handlers
         pc, next_pc, step = state.pc, state.next_pc, state.step
         end = step + max_steps
         try:
             while step < end:
+                remaining = range(step, end)
                 try:
-                    while step < end:
+                    for step in remaining:  # noqa: B007 - read when an exception leaves the loop
                         next_pc, pc = handlers[pc](pc, next_pc), next_pc
-                        step += 1
-                except _UseReference:
+                    step = end
+                except KeyError:
+                    if pc in handlers:
+                        raise
+                    self.handler_at(pc)
+                except UseReference:
                     state.pc, state.next_pc, state.step = pc, next_pc, step
-                    self._reference_step()
+                    self.reference_step()
                     pc, next_pc, step = state.pc, state.next_pc, state.step
                     if state.exited or vm.last_preimage_read is not None:
                         return
         finally:
             # After a failed reference step these are the values it restored (before the step).
             state.pc, state.next_pc, state.step = pc, next_pc, step
-
-    def _reference_step(self) -> None:
-        """One step by ``MipsVM.step()``, dropping the handlers of any code page it writes.
-
-        The reference writes through ``Memory``, which marks the leaves it writes; giving it a fresh
-        ``dirty_leaves`` set for the step shows which leaves those are.
-        """
-        memory = self.memory
-        dirty_leaves = memory.dirty_leaves
-        written: set[int] = set()
-        memory.dirty_leaves = written
-        try:
-            self.vm.step()
-        except BaseException:
-            self._keep_state_object()
-            raise
-        finally:
-            dirty_leaves |= memory.dirty_leaves
-            memory.dirty_leaves = dirty_leaves
-        for page_index in {leaf >> (PAGE_ADDRESS_BITS - LEAF_ADDRESS_BITS) for leaf in written}:
-            if page_index in self.code_pcs:
-                self.forget_code_page(page_index)
-
-    def _keep_state_object(self) -> None:
-        """Put the state restored by a failed ``MipsVM.step()`` back into the bound state object.
-
-        The reference restores by replacing ``vm.state`` with a pre-step copy; copying that into the
-        object (and register list) the handlers are bound to keeps them valid, so a trap hit or a
-        failure does not cost a re-decode of everything.
-        """
-        restored = self.vm.state
-        if restored is self.state:
-            return
-        for field in dataclasses.fields(MipsState):
-            if field.name != "registers":
-                setattr(self.state, field.name, getattr(restored, field.name))
-        self.registers[:] = restored.registers
-        self.vm.state = self.state
-
-
-class _HandlerCache(dict[int, Handler]):
-    """Handlers by pc; a missing pc is decoded on first lookup."""
-
-    def __init__(self, decode: Callable[[int], Handler]) -> None:
-        super().__init__()
-        self.decode = decode
-
-    def __missing__(self, pc: int) -> Handler:
-        handler = self[pc] = self.decode(pc)
-        return handler
 
 
 # -- SPECIAL (op = 0, §7.2) -----------------------------------------------------------------------
@@ -406,7 +260,7 @@ def make_jr(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def jr(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # JumpInDelaySlot
+            raise UseReference  # JumpInDelaySlot
         return registers[rs]
 
     return jr
@@ -420,7 +274,7 @@ def make_jalr(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def jalr(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # JumpInDelaySlot
+            raise UseReference  # JumpInDelaySlot
         destination = registers[rs]
         if rd != 0:
             registers[rd] = link
@@ -561,7 +415,7 @@ def make_div(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def div(pc: int, next_pc: int) -> int:
         if registers[rt] == 0:
-            raise _UseReference  # DivisionByZero
+            raise UseReference  # DivisionByZero
         dividend = (registers[rs] ^ SIGN_BIT) - SIGN_BIT
         divisor = (registers[rt] ^ SIGN_BIT) - SIGN_BIT
         quotient = abs(dividend) // abs(divisor)
@@ -582,7 +436,7 @@ def make_divu(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def divu(pc: int, next_pc: int) -> int:
         if registers[rt] == 0:
-            raise _UseReference  # DivisionByZero
+            raise UseReference  # DivisionByZero
         state.lo, state.hi = divmod(registers[rs], registers[rt])
         if rd != 0:
             registers[rd] = 0
@@ -794,12 +648,12 @@ def make_jump(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def j(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # JumpInDelaySlot
+            raise UseReference  # JumpInDelaySlot
         return destination
 
     def jal(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # JumpInDelaySlot
+            raise UseReference  # JumpInDelaySlot
         registers[REG_RA] = link
         return destination
 
@@ -814,7 +668,7 @@ def make_beq(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def beq(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return target if registers[rs] == registers[rt] else not_taken
 
     return beq
@@ -828,7 +682,7 @@ def make_bne(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def bne(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return target if registers[rs] != registers[rt] else not_taken
 
     return bne
@@ -842,7 +696,7 @@ def make_blez(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def blez(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return target if (registers[rs] ^ SIGN_BIT) <= SIGN_BIT else not_taken
 
     return blez
@@ -856,7 +710,7 @@ def make_bgtz(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def bgtz(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return target if (registers[rs] ^ SIGN_BIT) > SIGN_BIT else not_taken
 
     return bgtz
@@ -874,24 +728,24 @@ def make_regimm(m: FastInterpreter, insn: int, pc: int) -> Handler:
 
     def bltz(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return target if registers[rs] & SIGN_BIT else not_taken
 
     def bgez(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return not_taken if registers[rs] & SIGN_BIT else target
 
     def bgezal(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         taken = not registers[rs] & SIGN_BIT
         registers[REG_RA] = link
         return target if taken else not_taken
 
     def never_taken(pc: int, next_pc: int) -> int:
         if next_pc != not_in_delay_slot:
-            raise _UseReference  # BranchInDelaySlot
+            raise UseReference  # BranchInDelaySlot
         return not_taken
 
     return {0x00: bltz, 0x01: bgez, 0x11: bgezal}.get(kind, never_taken)
@@ -1177,4 +1031,4 @@ OPCODES: dict[int, Factory] = {
 }
 
 
-__all__ = ["FastInterpreter", "Handler", "SteppingVM"]
+__all__ = ["FastInterpreter", "Handler"]

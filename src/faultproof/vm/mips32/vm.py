@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from faultproof.errors import InvalidMemoryProof
-from faultproof.ints import MASK64
 from faultproof.memory import Memory, proof_size
 from faultproof.metadata import Metadata
 from faultproof.preimage.oracle import PreimageHost
@@ -152,22 +151,14 @@ class MipsVM(StatefulVM[MipsState]):
         """Plain execution by the fast interpreter, which defers to ``step`` for rare instructions.
 
         The interpreter keeps its decoded handlers between runs; it is rebuilt when the state or
-        memory object it is bound to has been replaced (a failed ``step`` restores a copy).
+        memory object it is bound to has been replaced (a failed ``step`` restores a copy). It also
+        executes the step at which the counter wraps modulo 2^64 (§1), by the reference.
         """
         engine = self._engine
         if engine is None or not engine.serves(self):
             engine = self._engine = FastInterpreter(self, self._traps)
         self.last_preimage_read = None
-        steps_until_wrap = MASK64 - self.state.step
-        if max_steps <= steps_until_wrap:
-            engine.run(max_steps)
-            return
-        # The step counter wraps modulo 2^64 (§1); the fast loop never crosses that, the reference does.
-        engine.run(steps_until_wrap)
-        if self.state.step == MASK64 and not self.exited and self.last_preimage_read is None:
-            self.step()
-            if not self.exited and self.last_preimage_read is None:
-                self.run(max_steps - steps_until_wrap - 1)
+        engine.run(max_steps)
 
     @classmethod
     def verify_step(
