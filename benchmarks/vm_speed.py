@@ -1,8 +1,9 @@
 """How fast a VM executes a guest program, and what a memory root costs.
 
-    python benchmarks/vm_speed.py [--vm mips32] [--program compute] [--reference-steps N] [--proof-steps N]
+    python benchmarks/vm_speed.py [--vm mips32|riscv64] [--program compute] [--reference-steps N]
+                                  [--proof-steps N]
 
-Prints one table (no assertions):
+Prints one table for one VM kind (no assertions):
 
 * ``run()`` — plain stepping by the fast interpreter, from the loaded program to its exit;
 * ``step()`` — the reference transition without a witness, on the first ``--reference-steps`` steps
