@@ -9,17 +9,10 @@ from hypothesis import settings
 
 from faultproof.programs import build_programs
 from faultproof.vm.mips32.vm import MipsVM
+from faultproof.vm.riscv64.vm import RiscvVM
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 GUEST_BUILDS = REPOSITORY / "build" / "programs"
-
-# The riscv64.md §12.2 build recipe (the same environment as RiscvVM.go_env).
-RISCV_GO_ENV = {
-    "GOOS": "linux",
-    "GOARCH": "riscv64",
-    "CGO_ENABLED": "0",
-    "GOFLAGS": "-gcflags=all=-d=softfloat",
-}
 
 # Example counts stay as each test sets them; only the per-example deadline goes, because a
 # loaded 2-core CI machine makes single examples slow without anything being wrong.
@@ -36,4 +29,4 @@ def mips_elves() -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def riscv_elves() -> dict[str, Path]:
     """The guest programs built for RV64 (reused across runs while the sources are unchanged)."""
-    return build_programs("riscv64", RISCV_GO_ENV, GUEST_BUILDS)
+    return build_programs(RiscvVM.kind, RiscvVM.go_env, GUEST_BUILDS)

@@ -37,6 +37,7 @@ from faultproof.vm.mips32.formats import (
 )
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
+from faultproof.vm.riscv64.vm import RiscvVM
 
 STATE_NAMES = ("state.bin", "state.bin.gz", "state.json", "state.json.gz")
 SOURCE = Path("test.bin")
@@ -486,7 +487,7 @@ def test_proof_oracle_fields_come_together() -> None:
 
 def test_registry() -> None:
     kinds = faultproof.vm.VM_KINDS
-    assert kinds == {"mips32": MipsVM}
+    assert kinds == {"mips32": MipsVM, "riscv64": RiscvVM}
     assert vm_class("mips32") is MipsVM
     with pytest.raises(UsageError, match="unknown VM 'riscv128'"):
         vm_class("riscv128")

@@ -1,7 +1,8 @@
-"""``faultproof examples``: build the Go guests and run `hello` and `claim` in a VM.
+"""``faultproof examples``: build the Go guests and run `hello` and `claim` in every VM.
 
-The project's main job on a fresh machine: it shows a real Go program running inside the fault proof
-VM, its output, and the 32-byte state hash that a claim about that run would commit to.
+The project's main job on a fresh machine: it shows real Go programs running inside the fault proof
+VMs, their output, and the 32-byte state hash that a claim about each run would commit to. The same
+program reaches the same verdict in each VM, which is what proof diversity rests on.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from faultproof.cli.options import DEFAULT_VM, programs_out_option, vm_option
+from faultproof.cli.options import programs_out_option, vm_option
 from faultproof.examples import CLAIM_RESULT, claim_host
 from faultproof.preimage.oracle import PreimageHost
 from faultproof.programs import build_programs
-from faultproof.vm import vm_class
+from faultproof.vm import VM_NAMES, vm_class
 from faultproof.vm.interface import FaultProofVM
 
 RUN_CHUNK = 1_000_000
@@ -46,12 +47,13 @@ def _show(name: str, elf: Path, vm_type: type[FaultProofVM], host: PreimageHost 
 
 
 @click.command("examples")
-@vm_option(f"default: {DEFAULT_VM}")
+@vm_option("default: every VM")
 @programs_out_option()
 def examples(vm_kind: str | None, out: Path) -> None:
     """Build the example Go programs and run `hello` and `claim` (a true and a false claim)."""
-    vm_type = vm_class(vm_kind or DEFAULT_VM)
-    elves = build_programs(vm_type.kind, vm_type.go_env, out, names=("hello", "claim"))
-    _show("hello", elves["hello"], vm_type, None)
-    _show(f"claim {CLAIM_RESULT} (true)", elves["claim"], vm_type, claim_host(CLAIM_RESULT))
-    _show(f"claim {CLAIM_RESULT + 1} (false)", elves["claim"], vm_type, claim_host(CLAIM_RESULT + 1))
+    for name in (vm_kind,) if vm_kind else VM_NAMES:
+        vm_type = vm_class(name)
+        elves = build_programs(vm_type.kind, vm_type.go_env, out, names=("hello", "claim"))
+        _show("hello", elves["hello"], vm_type, None)
+        _show(f"claim {CLAIM_RESULT} (true)", elves["claim"], vm_type, claim_host(CLAIM_RESULT))
+        _show(f"claim {CLAIM_RESULT + 1} (false)", elves["claim"], vm_type, claim_host(CLAIM_RESULT + 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -12,11 +13,13 @@ from faultproof.cli.host import CommandWithChild, child_command
 from faultproof.cli.options import vm_option
 from faultproof.cli.progress import RunProgress
 from faultproof.errors import ExecutionError, UsageError
-from faultproof.fileio import STDOUT, read_metadata, write_state
+from faultproof.fileio import STDOUT, read_metadata, write_state, write_text_atomic
+from faultproof.memory import PAGE_SIZE
 from faultproof.preimage.server import HostProcess
 from faultproof.preimage.wire import DEFAULT_TIMEOUT
 from faultproof.runner import NEVER, RunOptions, run_vm, stopped_by_oracle
 from faultproof.vm import read_state
+from faultproof.vm.interface import FaultProofVM
 
 PATTERN_HELP = "never, always, =N or %N"
 
@@ -82,6 +85,11 @@ def _host_process(
     help="Stop after reading a preimage whose length-prefixed size exceeds this many bytes.",
 )
 @click.option(
+    "--debug-info",
+    default="",
+    help="Also write {\"memory_used\": \"0x…\"} (bytes of allocated pages) here, as challengers ask for.",
+)
+@click.option(
     "--host-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_TIMEOUT,
@@ -102,6 +110,7 @@ def run(
     stop_at_preimage_type: str,
     stop_at_preimage: str,
     stop_at_preimage_larger_than: str,
+    debug_info: str,
     host_timeout: float,
 ) -> None:
     """Run a state until the program exits or a stop condition holds.
@@ -130,6 +139,7 @@ def run(
         stop_at_preimage_larger_than=stop_at_preimage_larger_than,
     )
     _check_folder(output, "--output")
+    _check_folder(debug_info, "--debug-info")
     if options.snapshot_at != NEVER:
         _check_folder(snapshot_fmt % 0, "--snapshot-fmt")
     if options.proof_at != NEVER:
@@ -152,4 +162,11 @@ def run(
         raise
     if output:
         write_state(vm, output)
+    if debug_info:
+        write_text_atomic(debug_info, _debug_info_json(vm))
     progress.finish(result, vm.exit_code)
+
+
+def _debug_info_json(vm: FaultProofVM) -> str:
+    """The debug summary upstream VMs write for challengers (riscv64.md §11.1)."""
+    return json.dumps({"memory_used": hex(vm.page_count() * PAGE_SIZE)}, indent=2) + "\n"

@@ -21,6 +21,7 @@ from faultproof.vm.interface import FaultProofVM
 # name -> (module, class): the VM kinds, in the order state files are offered to them.
 _VM_CLASSES: dict[str, tuple[str, str]] = {
     "mips32": ("faultproof.vm.mips32.vm", "MipsVM"),
+    "riscv64": ("faultproof.vm.riscv64.vm", "RiscvVM"),
 }
 
 VM_NAMES: tuple[str, ...] = tuple(_VM_CLASSES)
