@@ -9,43 +9,21 @@ from __future__ import annotations
 import json
 import os
 import struct
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_no_new_files, assert_one_line_error, faultproof, ok
 from faultproof.fileio import read_metadata
 from faultproof.preimage.parts import PreimagesAsParts
 from faultproof.proofs import read_proof
 from faultproof.vm import read_state
 from faultproof.vm.mips32.vm import MipsVM
 
-FAULTPROOF = Path(sys.executable).parent / "faultproof"
 UNDEFINED_INSTRUCTION = 0xFC00_0000
 PT_LOAD = 1
-
-
-def faultproof(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(FAULTPROOF), *args], cwd=cwd, capture_output=True, timeout=300)
-
-
-def ok(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    result = faultproof(*args, cwd=cwd)
-    assert result.returncode == 0, result.stderr.decode()
-    return result
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[bytes], *fragments: str) -> str:
-    stderr = result.stderr.decode()
-    assert result.returncode == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
-    return lines[0]
 
 
 def state_hash(path: Path) -> bytes:
@@ -164,10 +142,6 @@ def test_a_host_less_run_stops_at_a_preimage_read(mips_elves: dict[str, Path], t
 # -- bad input ----------------------------------------------------------------------------------
 
 
-def _assert_no_new_files(folder: Path, before: set[str]) -> None:
-    assert {p.name for p in folder.iterdir()} == before
-
-
 def _elf_with_segment_in_heap(hello: bytes) -> bytes:
     """`hello` with its first loadable segment moved to end past the heap start (0x05000000)."""
     data = bytearray(hello)
@@ -202,12 +176,12 @@ def test_load_elf_rejects_bad_programs(
     (tmp_path / "program.elf").write_bytes(make_elf(mips_elves["hello"].read_bytes()))
     result = faultproof("load-elf", "--path", "program.elf", "--out", "state.bin", cwd=tmp_path)
     assert_one_line_error(result, *fragments)
-    _assert_no_new_files(tmp_path, {"program.elf"})
+    assert_no_new_files(tmp_path, {"program.elf"})
 
 
 def test_load_elf_of_a_missing_file(tmp_path: Path) -> None:
     assert_one_line_error(faultproof("load-elf", "--path", "nothing.elf", cwd=tmp_path), "nothing.elf")
-    _assert_no_new_files(tmp_path, set())
+    assert_no_new_files(tmp_path, set())
 
 
 def _corrupt_states(valid: bytes) -> dict[str, bytes]:
@@ -246,7 +220,7 @@ def test_bad_state_files(hello_state: Path, name: str, fragment: str, command: s
     extra = ["--output", "out.bin"] if command == "witness" else []
     result = faultproof(command, "--input", name, *extra, cwd=hello_state)
     assert_one_line_error(result, f"state file {name}", fragment)
-    _assert_no_new_files(hello_state, before)
+    assert_no_new_files(hello_state, before)
 
 
 @pytest.mark.parametrize(
@@ -266,7 +240,7 @@ def test_bad_state_files(hello_state: Path, name: str, fragment: str, command: s
 def test_bad_run_arguments(hello_state: Path, flags: list[str], fragment: str) -> None:
     before = {p.name for p in hello_state.iterdir()}
     assert_one_line_error(faultproof("run", *flags, cwd=hello_state), fragment)
-    _assert_no_new_files(hello_state, before)
+    assert_no_new_files(hello_state, before)
 
 
 def test_unwritable_outputs(hello_state: Path) -> None:
@@ -282,7 +256,7 @@ def test_unwritable_outputs(hello_state: Path) -> None:
     result = faultproof("witness", "--input", "state.json", "--output", "read-only/w.bin", cwd=hello_state)
     if os.geteuid() != 0:  # root writes anywhere
         assert_one_line_error(result, "cannot write read-only/w.bin")
-    _assert_no_new_files(hello_state, before | {"read-only"})
+    assert_no_new_files(hello_state, before | {"read-only"})
 
 
 def test_undefined_instruction_stops_the_run(mips_elves: dict[str, Path], hello_state: Path) -> None:

@@ -15,7 +15,6 @@ is written down in ``docs/unicorn-divergences.md``; ``test_intended_divergence_i
 
 from __future__ import annotations
 
-import ctypes
 import random
 import re
 import struct
@@ -31,25 +30,28 @@ import pytest
 from faultproof.errors import DivisionByZero, InvalidInstruction
 from faultproof.examples import claim_host
 from faultproof.ints import be64
-from faultproof.memory import PAGE_ADDRESS_BITS, PAGE_SIZE, Memory
+from faultproof.memory import Memory
 from faultproof.metadata import Metadata
 from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import local_key
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
+from unicorn_harness import (
+    UNTIL_NEVER,
+    Divergence,
+    RegisterReader,
+    UcError,
+    UnicornMemory,
+    recording_copy,
+    run_vm_until,
+    unicorn,
+)
 
-unicorn = pytest.importorskip("unicorn")
 mips_const = pytest.importorskip("unicorn.mips_const")
 
 Uc = unicorn.Uc
-UcError = unicorn.UcError
 
 MASK32 = 0xFFFF_FFFF
-# ``emu_start`` stops when ``pc == until``; a Go guest never executes address 0. (A stop address at the
-# top of the space, e.g. 0xFFFFFFFF or 0xFFFFFFFC, makes unicorn 2.1.4 fail with
-# UC_ERR_READ_UNMAPPED before the first instruction, so "no stop address" cannot be spelled that way.)
-UNTIL_NEVER = 0
-
 GPRS = [getattr(mips_const, f"UC_MIPS_REG_{index}") for index in range(32)]
 REG_PC = mips_const.UC_MIPS_REG_PC
 REG_HI = mips_const.UC_MIPS_REG_HI
@@ -145,13 +147,6 @@ class RecordingMemory(Memory):
         self.read_words: list[int] = []
         self.written_words: list[int] = []
 
-    @classmethod
-    def adopt(cls, memory: Memory) -> RecordingMemory:
-        recording = cls(memory.address_bits)
-        for index, page in memory.pages.items():
-            recording.set_page(index, bytes(page))
-        return recording
-
     def read_word(self, address: int) -> int:
         self.read_words.append(address)
         return super().read_word(address)
@@ -165,46 +160,7 @@ class RecordingMemory(Memory):
         self.written_words.clear()
 
 
-class RegisterReader:
-    """``uc.reg_read_batch(registers)`` without the binding's per-call Python work.
-
-    The public call rebuilds its ctypes arrays on every use and took about 70 % of the lock-step's
-    time; this keeps them and calls only the C function. It falls back to the public call when the
-    binding's private helper is missing (another unicorn release); ``test_register_reader`` holds
-    both equal.
-    """
-
-    def __init__(self, uc: Any, registers: list[int]) -> None:
-        self.uc = uc
-        self.registers = registers
-        count = len(registers)
-        self._count = ctypes.c_int(count)
-        self._ids = (ctypes.c_int * count)(*registers)
-        # The binding reads MIPS registers as c_ulong (8 bytes); 8-byte slots are safe either way. The
-        # slots start zeroed and MIPS32 unicorn writes 32-bit values, so no masking is needed per step;
-        # ``_compare`` masks before it reports a difference.
-        self._values = (ctypes.c_uint64 * count)()
-        base = ctypes.addressof(self._values)
-        self._pointers = (ctypes.c_void_p * count)(*(base + 8 * index for index in range(count)))
-        self._raw: Callable[..., int] | None = getattr(uc, "_do_reg_read_batch", None)
-
-    def read(self) -> list[int]:
-        if self._raw is None:
-            return self.read_public()
-        status = self._raw(self._ids, self._pointers, self._count)
-        if status != unicorn.UC_ERR_OK:
-            raise UcError(status)
-        return self._values[:]
-
-    def read_public(self) -> list[int]:
-        return [value & MASK32 for value in self.uc.reg_read_batch(self.registers)]
-
-
 # -- the lock-step driver ------------------------------------------------------------------------
-
-
-class Divergence(AssertionError):
-    """The VM and unicorn disagree after an instruction."""
 
 
 @dataclass
@@ -215,7 +171,6 @@ class Statistics:
     unpaired_branches: int = 0  # QEMU's statically never-taken branches (see ``qemu_never_taken``)
     syscalls: int = 0
     syscall_words: int = 0  # memory words a syscall wrote in the VM, copied into unicorn
-    mapped_on_demand: int = 0  # pages unicorn mapped lazily (heap, untouched zero pages)
     compared_words: int = 0
     seconds: float = 0.0
     executed: Counter[str] = field(default_factory=Counter)  # by mnemonic, delay slots included
@@ -230,15 +185,14 @@ class LockStep:
 
     def __init__(self, vm: MipsVM, metadata: Metadata | None = None) -> None:
         if not isinstance(vm.memory, RecordingMemory):
-            vm.memory = RecordingMemory.adopt(vm.memory)
+            vm.memory = recording_copy(RecordingMemory, vm.memory)
         self.vm = vm
         self.memory: RecordingMemory = vm.memory
         self.metadata = metadata or Metadata([])
         self.stats = Statistics()
         self.uc = Uc(unicorn.UC_ARCH_MIPS, unicorn.UC_MODE_MIPS32 + unicorn.UC_MODE_BIG_ENDIAN)
-        self._mapped: set[int] = set()
         self._accesses: list[tuple[int, int]] = []
-        self._map_vm_pages()
+        self.uc_memory = UnicornMemory(self.uc, self.memory, address_digits=8)
         state = vm.state
         if state.next_pc != (state.pc + 4) & MASK32:
             raise ValueError("lock-step must start outside a delay slot")
@@ -246,59 +200,16 @@ class LockStep:
         self.uc.reg_write_batch(
             list(zip(ALL_REGISTERS, [*state.registers, state.hi, state.lo, state.pc], strict=True))
         )
-        self.registers = RegisterReader(self.uc, ALL_REGISTERS)
-        self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
+        self.registers = RegisterReader(self.uc, ALL_REGISTERS, MASK32)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE, self._on_access)
 
     # -- unicorn memory ------------------------------------------------------------------------
-
-    def _map_vm_pages(self) -> None:
-        """Map every page the VM has, coalescing runs of consecutive pages into one region."""
-        indexes = self.memory.page_indexes()
-        start = 0
-        while start < len(indexes):
-            end = start
-            while end + 1 < len(indexes) and indexes[end + 1] == indexes[end] + 1:
-                end += 1
-            self.uc.mem_map(indexes[start] << PAGE_ADDRESS_BITS, (end - start + 1) * PAGE_SIZE)
-            for index in indexes[start : end + 1]:
-                self.uc.mem_write(index << PAGE_ADDRESS_BITS, bytes(self.memory.pages[index]))
-                self._mapped.add(index)
-            start = end + 1
-
-    def _map_page(self, index: int) -> None:
-        self.uc.mem_map(index << PAGE_ADDRESS_BITS, PAGE_SIZE)
-        self._mapped.add(index)
-        # Unicorn always runs before the VM, so this is the VM's pre-step page (absent = zero).
-        page = self.memory.pages.get(index)
-        if page is not None:
-            self.uc.mem_write(index << PAGE_ADDRESS_BITS, bytes(page))
-
-    def _on_unmapped(
-        self, uc: object, access: int, address: int, size: int, value: int, user: object
-    ) -> bool:
-        # The VM's memory is total (absent = zero, no permissions): map a page on its first touch.
-        for index in {
-            address >> PAGE_ADDRESS_BITS,
-            ((address + max(size, 1) - 1) & MASK32) >> PAGE_ADDRESS_BITS,
-        }:
-            if index not in self._mapped:
-                self._map_page(index)
-                self.stats.mapped_on_demand += 1
-        return True
 
     def _on_access(self, uc: object, access: int, address: int, size: int, value: int, user: object) -> None:
         self._accesses.append((address, size))
 
     def uc_word(self, address: int) -> int:
-        if address >> PAGE_ADDRESS_BITS not in self._mapped:
-            return 0
-        return int.from_bytes(self.uc.mem_read(address, 4), "big")
-
-    def _uc_write_word(self, address: int, value: int) -> None:
-        if address >> PAGE_ADDRESS_BITS not in self._mapped:
-            self._map_page(address >> PAGE_ADDRESS_BITS)
-        self.uc.mem_write(address, value.to_bytes(4, "big"))
+        return int.from_bytes(self.uc_memory.read(address, 4), "big")
 
     # -- stepping ------------------------------------------------------------------------------
 
@@ -369,7 +280,7 @@ class LockStep:
         if state.pc != (pc + 4) & MASK32:
             self._fail(pc, insn, "syscall did not advance pc by 4")
         for address in self.memory.written_words:
-            self._uc_write_word(address, self.memory.read_word(address))
+            self.uc_memory.write(address, self.memory.read_word(address).to_bytes(4, "big"))
             self.stats.syscall_words += 1
         self.uc.reg_write_batch(
             [
@@ -419,20 +330,7 @@ class LockStep:
 
     def compare_all_memory(self) -> int:
         """Every page either side has must be equal (catches stray writes the per-step check missed)."""
-        indexes = set(self.memory.pages) | self._mapped
-        for index in sorted(indexes):
-            address = index << PAGE_ADDRESS_BITS
-            vm_page = self.memory.pages.get(index)
-            vm_bytes = bytes(vm_page) if vm_page is not None else bytes(PAGE_SIZE)
-            uc_bytes = (
-                bytes(self.uc.mem_read(address, PAGE_SIZE)) if index in self._mapped else bytes(PAGE_SIZE)
-            )
-            if vm_bytes != uc_bytes:
-                offset = next(i for i in range(PAGE_SIZE) if vm_bytes[i] != uc_bytes[i])
-                raise Divergence(
-                    f"memory at 0x{address + offset:08x} differs after VM step {self.vm.state.step}"
-                )
-        return len(indexes)
+        return self.uc_memory.compare_all(self.vm.state.step)
 
     def run(self, max_vm_steps: int | None = None) -> Statistics:
         """Lock-step until the program exits or ``max_vm_steps`` more VM steps have run."""
@@ -449,15 +347,6 @@ class LockStep:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def run_vm_until(vm: MipsVM, stop: Callable[[MipsVM], bool], limit: int) -> None:
-    """Run the VM alone (reference step) until ``stop`` holds before a step."""
-    for _ in range(limit):
-        if vm.exited or stop(vm):
-            return
-        vm.step()
-    raise AssertionError(f"condition not reached within {limit} steps")
-
-
 def at_syscall(vm: MipsVM, number: int, first_argument: int | None = None) -> bool:
     state = vm.state
     if not is_syscall(vm.memory.read_word(state.pc)) or state.registers[REG_V0] != number:
@@ -471,7 +360,7 @@ def report(name: str, lock: LockStep) -> None:
     print(
         f"{name}: {stats.vm_steps} VM steps ({stats.instructions} unicorn instructions, {stats.pairs} pairs, "
         f"{stats.syscalls} syscalls, {stats.unpaired_branches} unpaired branches, "
-        f"{stats.mapped_on_demand} pages mapped on demand, {stats.compared_words} words compared) "
+        f"{lock.uc_memory.mapped_on_demand} pages mapped on demand, {stats.compared_words} words compared) "
         f"in {stats.seconds:.1f} s = {stats.rate():.0f} VM steps/s"
     )
 
@@ -488,7 +377,7 @@ def test_hello_lockstep_to_exit(mips_elves: dict[str, Path]) -> None:
 
     assert vm.exited and vm.exit_code == 0
     assert bytes(vm.stdout) == b"hello world!\n"
-    assert stats.pairs > 10_000 and stats.syscalls > 100 and stats.mapped_on_demand > 0
+    assert stats.pairs > 10_000 and stats.syscalls > 100 and lock.uc_memory.mapped_on_demand > 0
     assert stats.executed["ll"] > 0 and stats.executed["sc"] == stats.executed["ll"]  # D7: every sc succeeded
     assert stats.syscall_numbers[4090] > 0 and stats.syscall_numbers[SYS_EXIT_GROUP] == 1
     assert_no_quirk_executed(stats)
@@ -648,7 +537,7 @@ def test_register_reader_matches_public_api() -> None:
     uc.reg_write(REG_HI, 0xDEAD_BEEF)
     uc.reg_write(REG_LO, 0x8000_0001)
     uc.reg_write(REG_PC, 0x1000)
-    reader = RegisterReader(uc, ALL_REGISTERS)
+    reader = RegisterReader(uc, ALL_REGISTERS, MASK32)
     expected = [0, *(values[index] & MASK32 for index in range(1, 32)), 0xDEAD_BEEF, 0x8000_0001, 0x1000]
     assert reader.read() == reader.read_public() == expected
 

@@ -34,11 +34,20 @@ from faultproof.examples import claim_host, claim_local_inputs
 from faultproof.ints import be64
 from faultproof.memory import Memory
 from faultproof.preimage.host import OracleHost
-from faultproof.preimage.keys import keccak256_key, local_key, localize
+from faultproof.preimage.keys import keccak256_key, local_key
 from faultproof.vm.interface import PreimagePartSource, StepProof
 from faultproof.vm.mips32.state import MipsState, encode_witness
 from faultproof.vm.mips32.vm import MipsVM
 from mips_asm import A0, A1, A2, T1, T2, V0, beq, lw, sw, syscall
+from onchain_checks import (
+    CALLER,
+    CONTEXT,
+    OnchainParts,
+    SinglePart,
+    part_of,
+    parts_for,
+)
+from onchain_checks import run_differential as run_steps_differential
 from test_mips32_instructions import ALL_VECTORS as INSTRUCTION_VECTORS
 from test_mips32_instructions import (
     DATA,
@@ -49,60 +58,9 @@ from test_mips32_instructions import (
 )
 from test_mips32_syscalls import ALL_VECTORS as SYSCALL_VECTORS
 
-CONTEXT = bytes([0x22]) * 32
-CALLER = bytes([0x11]) * 20
 WITNESS_SIZE = 226
 PROOF_SIZE = 896
 ZERO_PROOF = bytes(PROOF_SIZE)
-
-
-# -- onchain preimage parts (preimage-oracle.md §2.1, §3) -----------------------------------------
-
-
-def onchain_key(key: bytes) -> bytes:
-    """Local keys are localized with the step's context and caller; global keys are used as is."""
-    return localize(key, CONTEXT, CALLER) if key[0] == 1 else key
-
-
-def part_of(stream: bytes, offset: int) -> tuple[bytes, int]:
-    if offset >= len(stream):
-        raise PreimagePartUnavailable("pre-image must exist")
-    return (stream + bytes(32))[offset : offset + 32], min(32, len(stream) - offset)
-
-
-class OnchainParts(PreimagePartSource):
-    """Every part of some preimages, under their onchain keys."""
-
-    def __init__(self, preimages: Mapping[bytes, bytes]) -> None:
-        self.streams = {
-            onchain_key(key): len(value).to_bytes(8, "big") + value for key, value in preimages.items()
-        }
-
-    def read_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        if key not in self.streams:
-            raise PreimagePartUnavailable("pre-image must exist")
-        return part_of(self.streams[key], offset)
-
-
-class SinglePart(PreimagePartSource):
-    """Exactly the one part a step proof asks the challenger to load (§9.3), nothing else."""
-
-    def __init__(self, proof: StepProof) -> None:
-        assert proof.oracle_key is not None and proof.oracle_value is not None
-        self.key = onchain_key(proof.oracle_key)
-        self.offset = proof.oracle_offset
-        self.part = part_of(proof.oracle_value, proof.oracle_offset)
-        # The oracle value is the length-prefixed stream.
-        assert int.from_bytes(proof.oracle_value[:8], "big") == len(proof.oracle_value) - 8
-
-    def read_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        if (key, offset) != (self.key, self.offset):
-            raise PreimagePartUnavailable("pre-image must exist")
-        return self.part
-
-
-def parts_for(proof: StepProof) -> PreimagePartSource:
-    return SinglePart(proof) if proof.oracle_key is not None else OnchainParts({})
 
 
 def status_hash(witness: bytes) -> bytes:
@@ -551,37 +509,9 @@ def load(elf: Path, host: OracleHost | None = None) -> MipsVM:
     return vm
 
 
-def run_differential(vm: MipsVM, every: int, max_steps: int = 5_000_000) -> dict[str, int]:
+def run_differential(vm: MipsVM, every: int) -> dict[str, int]:
     """Run to exit, proving and verifying every ``every``-th step and every syscall step."""
-    counts = {
-        "steps": 0,
-        "verified": 0,
-        "syscalls": 0,
-        "preimage_reads": 0,
-        "local_reads": 0,
-        "offset_reads": 0,
-    }
-    while not vm.exited:
-        assert vm.step_count < max_steps, "program did not exit"
-        syscall_step = is_syscall(vm.instruction_at(vm.pc))
-        if syscall_step or vm.step_count % every == 0:
-            proof = vm.step(proof=True)
-            assert proof is not None
-            check_step_proof(proof)
-            counts["verified"] += 1
-            counts["syscalls"] += syscall_step
-            if proof.oracle_key is not None:
-                counts["preimage_reads"] += 1
-                counts["local_reads"] += proof.oracle_key[0] == 1
-                counts["offset_reads"] += proof.oracle_offset > 8
-        else:
-            vm.step()
-        counts["steps"] += 1
-    # The exited state steps to itself, with a proof that needs no memory.
-    proof = vm.step(proof=True)
-    assert proof is not None and proof.pre == proof.post
-    check_step_proof(proof)
-    return counts
+    return run_steps_differential(vm, every, is_syscall, check_step_proof)
 
 
 def test_hello_sampled(mips_elves: dict[str, Path]) -> None:
