@@ -549,8 +549,9 @@ def test_unrecognized_json_gets_the_readers_complaint(tmp_path: Path) -> None:
     path.write_text(json.dumps(dict(reversed(list(document.items())))))
     assert not recognizes_state_file(path)
     _assert_same(read_state_file(path), *_small_state())
+    # Hex page data of any length is RV64's encoding, so a damaged page is still RV64's to report.
     path.write_text('{"memory": [{"index": 1, "data": "00"}], "pc": 0}')
-    assert not recognizes_state_file(path)
+    assert recognizes_state_file(path)
     with pytest.raises(StateFormatError, match="missing key 'preimageKey'"):
         read_state_file(path)
 

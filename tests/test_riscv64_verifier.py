@@ -36,10 +36,11 @@ from faultproof.errors import (
 )
 from faultproof.memory import Memory
 from faultproof.preimage.keys import keccak256_key, local_key, localize
-from faultproof.vm.interface import PreimagePartSource, StepProof
+from faultproof.vm.interface import PreimagePartSource
 from faultproof.vm.riscv64 import verifier
 from faultproof.vm.riscv64.state import RiscvState
 from faultproof.vm.riscv64.vm import RiscvVM
+from onchain_checks import CALLER, CONTEXT, OnchainParts, SinglePart, part_of
 from riscv_asm import (
     A0,
     A1,
@@ -71,8 +72,6 @@ from riscv_asm import (
 from test_riscv64_memory import EMPTY_ROOT, LEAF, PROOF_SIZE, TOP, Z, fold, reference_root
 
 WITNESS_SIZE = 362
-CONTEXT = bytes([0x22]) * 32
-CALLER = bytes([0x11]) * 20
 SELECTOR = bytes.fromhex("e14ced32")
 ERR_PROOF = 0xBADF00D1
 ERR_PART = 0xBADF00D0
@@ -180,43 +179,6 @@ class DictHost:
 
     def hint(self, hint: bytes) -> None:
         pass
-
-
-def onchain_key(key: bytes, context: bytes = CONTEXT, caller: bytes = CALLER) -> bytes:
-    return localize(key, context, caller) if key[0] == 1 else key
-
-
-def part_of(stream: bytes, offset: int) -> tuple[bytes, int]:
-    """preimage-oracle.md §3: 32 bytes of the stream at ``offset`` (zero padded) and their count."""
-    if offset >= len(stream):
-        raise PreimagePartUnavailable("pre-image must exist")
-    return (stream + bytes(32))[offset : offset + 32], min(32, len(stream) - offset)
-
-
-class OnchainParts(PreimagePartSource):
-    """Every part of some preimages, stored under their onchain keys."""
-
-    def __init__(self, preimages: Mapping[bytes, bytes], context: bytes = CONTEXT, caller: bytes = CALLER):
-        self.streams = {onchain_key(k, context, caller): be(len(v)) + v for k, v in preimages.items()}
-
-    def read_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        if key not in self.streams:
-            raise PreimagePartUnavailable("pre-image must exist")
-        return part_of(self.streams[key], offset)
-
-
-class SinglePart(PreimagePartSource):
-    """Only the part a step proof names (§8.5): what a challenger loads before calling ``step``."""
-
-    def __init__(self, proof: StepProof) -> None:
-        assert proof.oracle_key is not None and proof.oracle_value is not None
-        self.where = (onchain_key(proof.oracle_key), proof.oracle_offset)
-        self.part = part_of(proof.oracle_value, proof.oracle_offset)
-
-    def read_part(self, key: bytes, offset: int) -> tuple[bytes, int]:
-        if (key, offset) != self.where:
-            raise PreimagePartUnavailable("pre-image must exist")
-        return self.part
 
 
 NO_PARTS = OnchainParts({})

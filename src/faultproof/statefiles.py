@@ -42,7 +42,7 @@ _JSON_STATE_OPENING = re.compile(
 )
 # Enough for the opening and the longest page data string (8192 hex digits) with room to spare.
 JSON_PEEK_SIZE = 16384
-_HEX_PAGE = re.compile(rb"[0-9a-fA-F]{%d}" % (2 * PAGE_SIZE))
+_HEX_PAGE = re.compile(rb"[0-9a-fA-F]+")
 
 
 def page_index_limit(address_bits: int) -> int:
@@ -320,9 +320,11 @@ class JsonStateOpening:
 
     @property
     def first_page_is_hex(self) -> bool:
-        """Whether the first page is 8192 hex digits: RV64's encoding, never MIPS32's.
+        """Whether the first page is hex digits: RV64's encoding, never MIPS32's.
 
-        MIPS32 pages are base64 of zlib, at most about 5.5K characters even for incompressible data.
+        MIPS32 pages are base64 of zlib, whose first characters are never all hex digits (the zlib
+        header encodes as ``eJ`` or ``eN``). Any length counts, so a damaged RV64 page is still
+        read as RV64 and reported by RV64's reader.
         """
         return self.first_page_data is not None and _HEX_PAGE.fullmatch(self.first_page_data) is not None
 
