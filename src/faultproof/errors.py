@@ -163,3 +163,39 @@ class StoreCorrupted(StoreError):
 
 class PreimageRejected(PreimageError):
     """A value offered for a key does not belong to it, so it is never stored or served."""
+
+
+# -- contracts and chains -----------------------------------------------------------------------
+
+
+class ContractBuildError(FaultproofError):
+    """A Vyper contract cannot be compiled: missing source, a compiler error, or a bad setting."""
+
+
+class ChainError(FaultproofError):
+    """A chain cannot be reached, or refused a request (dead node, wrong URL, unknown block)."""
+
+
+class NoCodeError(ChainError):
+    """A call or transaction is sent to an address that holds no contract code."""
+
+
+class ExecutionReverted(ChainError):
+    """A call or transaction reverted.
+
+    ``data`` is the revert data as the contract returned it; ``reason`` is its decoding when it is
+    ``Error(string)``, ``Panic(uint256)`` or a custom error the chain knows (``"PartOffsetOOB()"``),
+    else None. ``receipt`` is the mined transaction's receipt (status 0); None for a call.
+    """
+
+    def __init__(self, data: bytes, reason: str | None, receipt: object = None) -> None:
+        self.data = data
+        self.reason = reason
+        self.receipt = receipt
+        if reason is not None:
+            detail = reason
+        elif data:
+            detail = f"revert data 0x{data.hex()}"
+        else:
+            detail = "no revert data"
+        super().__init__(f"execution reverted: {detail}")
