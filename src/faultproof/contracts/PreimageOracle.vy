@@ -29,13 +29,18 @@ BLOB_KEY_TYPE: constant(uint256) = 5
 PRECOMPILE_KEY_TYPE: constant(uint256) = 6
 
 # The largest preimage `loadKeccak256PreimagePart` and `loadSha256PreimagePart` take, and the
-# largest precompile input: anything smaller than upstream's MIN_LPP_SIZE_BYTES (126000) is loaded
-# in one call upstream, so it must be loadable here. Vyper reserves this much memory for the
-# argument, which every call of these loaders pays for (see the README's gas figures).
+# largest precompile input: upstream loads anything below its large-preimage threshold
+# (MIN_LPP_SIZE_BYTES, 126000 on mainnet) in one call, so that much must be loadable here.
+# Vyper lays out a function's memory statically, with this bound reserved for the argument; a
+# buffer placed after it costs the memory expansion of the whole bound once touched.
 MAX_PREIMAGE_SIZE: constant(uint256) = 126000
-# A precompile's return data: the largest is the identity's (its input); 0x08 and 0x0f return one
-# word, the BLS12-381 ones at most 256 bytes, modexp the modulus length of its input.
-MAX_PRECOMPILE_OUTPUT_SIZE: constant(uint256) = 126000
+# Where the offset word of the `preimage` argument of the keccak256 and SHA-256 loaders is.
+SELECTOR_SIZE: constant(uint256) = 4
+PREIMAGE_ARGUMENT_HEAD: constant(uint256) = SELECTOR_SIZE + 32
+
+# The largest precompile result recorded: every precompile but the identity (whose result is its
+# input) returns at most 256 bytes, modexp at most 1024 on L1 (EIP-7823).
+MAX_PRECOMPILE_RESULT_SIZE: constant(uint256) = 4096
 
 # §1.1, EIP-4844: the KZG commitment and proof sizes and the versioned hash's version byte.
 BLOB_COMMITMENT_SIZE: constant(uint256) = 48
@@ -110,7 +115,19 @@ def loadKeccak256PreimagePart(partOffset: uint256, preimage: Bytes[MAX_PREIMAGE_
     if partOffset >= size + LENGTH_PREFIX_SIZE:
         raw_revert(method_id("PartOffsetOOB()"))
     key: bytes32 = self._typed(KECCAK256_KEY_TYPE, keccak256(preimage))
-    self._store_part(key, partOffset, self._stream_part(preimage, partOffset), size)
+    # The part is cut from one 32-byte window of the preimage.
+    start: uint256 = self._window_start(size, partOffset, LENGTH_PREFIX_SIZE)
+    window: bytes32 = empty(bytes32)
+    if size < PART_SIZE:
+        window = self._short_bytes_argument(PREIMAGE_ARGUMENT_HEAD, size)
+    else:
+        window = extract32(preimage, start)
+    part: bytes32 = empty(bytes32)
+    if partOffset < LENGTH_PREFIX_SIZE:
+        part = self._head_part(size, window, partOffset)
+    else:
+        part = self._shift_left(window, partOffset - LENGTH_PREFIX_SIZE - start)
+    self._store_part(key, partOffset, part, size)
 
 
 @external
@@ -123,7 +140,18 @@ def loadSha256PreimagePart(partOffset: uint256, preimage: Bytes[MAX_PREIMAGE_SIZ
     if partOffset >= size + LENGTH_PREFIX_SIZE:
         raw_revert(method_id("PartOffsetOOB()"))
     key: bytes32 = self._typed(SHA256_KEY_TYPE, sha256(preimage))
-    self._store_part(key, partOffset, self._stream_part(preimage, partOffset), size)
+    start: uint256 = self._window_start(size, partOffset, LENGTH_PREFIX_SIZE)
+    window: bytes32 = empty(bytes32)
+    if size < PART_SIZE:
+        window = self._short_bytes_argument(PREIMAGE_ARGUMENT_HEAD, size)
+    else:
+        window = extract32(preimage, start)
+    part: bytes32 = empty(bytes32)
+    if partOffset < LENGTH_PREFIX_SIZE:
+        part = self._head_part(size, window, partOffset)
+    else:
+        part = self._shift_left(window, partOffset - LENGTH_PREFIX_SIZE - start)
+    self._store_part(key, partOffset, part, size)
 
 
 # -- type 5: blob point evaluation ------------------------------------------------------------------
@@ -145,22 +173,15 @@ def loadBlobPreimagePart(
     success: bool = False
     digest: Bytes[32] = b""
     success, digest = raw_call(
-        SHA256_PRECOMPILE,
-        commitment,
-        max_outsize=32,
-        is_static_call=True,
-        revert_on_failure=False,
+        SHA256_PRECOMPILE, commitment, max_outsize=32, is_static_call=True, revert_on_failure=False
     )
     if not success:
         raw_revert(method_id("ShaFailed()"))
     versioned_hash: bytes32 = self._typed(VERSIONED_HASH_VERSION_KZG, convert(digest, bytes32))
-    point_evaluation_input: Bytes[192] = concat(
-        versioned_hash, convert(z, bytes32), convert(y, bytes32), commitment, proof
-    )
-    # A proof that does not verify makes the precompile fail; so does an input that is not 192 bytes.
+    # The precompile fails for a proof that does not verify, and for an input that is not 192 bytes.
     if not raw_call(
         POINT_EVALUATION_PRECOMPILE,
-        point_evaluation_input,
+        concat(versioned_hash, convert(z, bytes32), convert(y, bytes32), commitment, proof),
         is_static_call=True,
         revert_on_failure=False,
     ):
@@ -177,44 +198,54 @@ def loadBlobPreimagePart(
 
 @external
 def loadPrecompilePreimagePart(
-    partOffset: uint256,
-    precompile: address,
-    requiredGas: uint64,
-    input: Bytes[MAX_PREIMAGE_SIZE],
+    partOffset: uint256, precompile: address, requiredGas: uint64, input: Bytes[MAX_PREIMAGE_SIZE]
 ):
     """
     @notice Load a part of `status ‖ returndata` of a static call to `precompile` with `input`,
-            under `typed(6, keccak256(precompile ‖ BE8(requiredGas) ‖ input))` (§1.2).
+            under `typed(6, keccak256(precompile ‖ BE8(requiredGas) ‖ input))` (§1.2), where
+            `status` is 1 for success and 0 for a failed call.
     @dev The call gets all the gas left, which the check makes at least `requiredGas`: with less,
-         a caller could record an out-of-gas failure as the result of a call that succeeds on L1.
+         anyone could record an out-of-gas failure as the result of a call that succeeds on L1.
+         The key is hashed last (upstream hashes it first) because its buffer lies after the
+         input's: whatever memory is used after it costs the expansion over the whole input bound
+         (see MAX_PREIMAGE_SIZE).
     """
-    key: bytes32 = self._typed(
-        PRECOMPILE_KEY_TYPE, keccak256(concat(convert(precompile, bytes20), convert(requiredGas, bytes8), input))
-    )
     if msg.gas * 63 < convert(requiredGas, uint256) * 64 + PRECOMPILE_CALL_RESERVED_GAS * 63:
         raw_revert(method_id("NotEnoughGas()"))
     success: bool = False
-    returndata: Bytes[MAX_PRECOMPILE_OUTPUT_SIZE] = b""
+    returndata: Bytes[MAX_PRECOMPILE_RESULT_SIZE + 1] = b""
     success, returndata = raw_call(
         precompile,
         input,
-        max_outsize=MAX_PRECOMPILE_OUTPUT_SIZE,
+        max_outsize=MAX_PRECOMPILE_RESULT_SIZE + 1,
         is_static_call=True,
         revert_on_failure=False,
     )
-    # Return data is cut at max_outsize; a result that long may be cut, so it is not recorded.
-    assert len(returndata) < MAX_PRECOMPILE_OUTPUT_SIZE, "precompile result too large"
+    # The buffer is one byte larger than any result recorded, so a longer result is never cut short.
+    assert len(returndata) <= MAX_PRECOMPILE_RESULT_SIZE, "precompile result too large"
     size: uint256 = STATUS_SIZE + len(returndata)
     if partOffset >= size + LENGTH_PREFIX_SIZE:
         raw_revert(method_id("PartOffsetOOB()"))
-    status: uint256 = 1 if success else 0
+    # The stream is `BE8(size) ‖ status ‖ returndata`: a part up to offset 8 starts in the first
+    # word of `status ‖ returndata`; any later part is a window of `returndata`, one byte further.
+    start: uint256 = self._window_start(len(returndata), partOffset, LENGTH_PREFIX_SIZE + STATUS_SIZE)
+    window: bytes32 = empty(bytes32)
+    if len(returndata) < PART_SIZE:
+        window = extract32(concat(returndata, empty(bytes32)), 0)
+    else:
+        window = extract32(returndata, start)
     part: bytes32 = empty(bytes32)
-    if partOffset < LENGTH_PREFIX_SIZE + STATUS_SIZE:
-        # The part starts in `BE8(size) ‖ status`: shift the first 31 bytes of the return data in.
-        head: uint256 = (status << KEY_TYPE_SHIFT) | (convert(self._word_at(returndata, 0), uint256) >> 8)
+    if partOffset <= LENGTH_PREFIX_SIZE:
+        status: uint256 = 1 if success else 0
+        head: uint256 = (status << KEY_TYPE_SHIFT) | (convert(window, uint256) >> 8)
         part = self._head_part(size, convert(head, bytes32), partOffset)
     else:
-        part = self._word_at(returndata, partOffset - LENGTH_PREFIX_SIZE - STATUS_SIZE)
+        part = self._shift_left(window, partOffset - LENGTH_PREFIX_SIZE - STATUS_SIZE - start)
+    # `_typed` inline: the return buffer of an internal call would be placed after the hashed one.
+    digest: uint256 = convert(
+        keccak256(concat(convert(precompile, bytes20), convert(requiredGas, bytes8), input)), uint256
+    )
+    key: bytes32 = convert((digest & KEY_BODY_MASK) | (PRECOMPILE_KEY_TYPE << KEY_TYPE_SHIFT), bytes32)
     self._store_part(key, partOffset, part, size)
 
 
@@ -247,8 +278,9 @@ def _localize(key: bytes32, context: bytes32) -> bytes32:
 @internal
 def _head_part(length: uint256, head: bytes32, offset: uint256) -> bytes32:
     """
-    @notice The part at `offset` < 40 of a stream that starts `BE8(length) ‖ head` and continues
-            with zeros; for a longer preimage `head` is its first 32 bytes and `offset` < 8.
+    @notice The part at `offset` of a stream that starts `BE8(length) ‖ head`: for a value of at
+            most 32 bytes (`head` is the value, zero-padded) any `offset` < 40, for a longer one
+            (`head` is its first 32 bytes) `offset` ≤ 8.
     """
     first: uint256 = (length << 192) | (convert(head, uint256) >> 64)  # stream[0:32]
     second: uint256 = convert(head, uint256) << 192  # stream[32:40] ‖ zeros
@@ -261,23 +293,35 @@ def _head_part(length: uint256, head: bytes32, offset: uint256) -> bytes32:
 
 @pure
 @internal
-def _stream_part(data: Bytes[MAX_PREIMAGE_SIZE], offset: uint256) -> bytes32:
-    """The part at `offset` of `BE8(len(data)) ‖ value` (§3); `offset` < len(data) + 8."""
-    if offset < LENGTH_PREFIX_SIZE:
-        return self._head_part(len(data), self._word_at(data, 0), offset)
-    return self._word_at(data, offset - LENGTH_PREFIX_SIZE)
+def _window_start(size: uint256, part_offset: uint256, prefix_size: uint256) -> uint256:
+    """
+    @notice Where the 32-byte window of `size` bytes of data starts from which the part at
+            `part_offset` of `prefix ‖ data` is cut: the part itself when it lies inside the data,
+            else the data's last word (the part runs past its end), or the whole data when it is
+            shorter than a word (its window is zero-padded).
+    """
+    if size < PART_SIZE or part_offset < prefix_size:
+        return 0
+    return min(part_offset - prefix_size, size - PART_SIZE)
 
 
 @pure
 @internal
-def _word_at(data: Bytes[MAX_PREIMAGE_SIZE], start: uint256) -> bytes32:
-    """`data[start : start + 32]` padded with zeros; `start` < len(data), or 0."""
-    size: uint256 = len(data)
-    if start + PART_SIZE <= size:
-        return extract32(data, start)
-    if size >= PART_SIZE:
-        # The last word of the data, moved up so that it starts at `start`.
-        return convert(convert(extract32(data, size - PART_SIZE), uint256) << (8 * (start + PART_SIZE - size)), bytes32)
-    # A data shorter than a word: `convert` pads a Bytes[32] with zeros on the right.
-    short: Bytes[PART_SIZE] = slice(concat(data, empty(bytes32)), 0, PART_SIZE)
-    return convert(slice(short, start, PART_SIZE - start), bytes32)
+def _shift_left(window: bytes32, count: uint256) -> bytes32:
+    """`window[count:32]` followed by `count` zero bytes."""
+    return convert(convert(window, uint256) << (8 * count), bytes32)
+
+
+@view
+@internal
+def _short_bytes_argument(head: uint256, size: uint256) -> bytes32:
+    """
+    @notice A `bytes` argument of `size` < 32 bytes, zero-padded to a word, read from calldata.
+    @dev `head` is the calldata position of the argument's offset word. The calldata word that
+         ends where the argument's bytes end is the tail of its length word followed by the bytes,
+         so shifting it up leaves the bytes and zeros, whatever the encoding pads them with. Read
+         from calldata rather than cut from the argument, so that no buffer is placed after the
+         argument's (see MAX_PREIMAGE_SIZE).
+    """
+    end: uint256 = SELECTOR_SIZE + convert(slice(msg.data, head, 32), uint256) + 32 + size
+    return convert(convert(slice(msg.data, end - 32, 32), uint256) << (8 * (PART_SIZE - size)), bytes32)
