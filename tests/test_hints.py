@@ -9,12 +9,6 @@ install it.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +17,7 @@ from typing import Any
 import pytest
 import rlp
 
+from anvil import Anvil, running_anvil
 from faultproof.crypto import keccak256
 from faultproof.errors import PreimageError, PreimageNotFound, PreimageRejected
 from faultproof.ints import be64
@@ -52,9 +47,6 @@ from faultproof.preimage.keys import (
 from faultproof.preimage.precompiles import precompile_address
 from faultproof.preimage.store import MemoryStore
 from faultproof.preimage.verify import Evidence, precompile_entries
-
-REPOSITORY = Path(__file__).resolve().parent.parent
-ANVIL_NPM = "npm install --prefix . --no-save --no-package-lock --no-audit --no-fund @foundry-rs/anvil@1.7.1"
 
 
 class RecordingSink:
@@ -368,57 +360,6 @@ def trie_leaves(nodes: dict[bytes, bytes], root: bytes) -> list[bytes]:
 # -- JSON-RPC against anvil -------------------------------------------------------------------------
 
 
-def anvil_binary() -> str:
-    """anvil from FAULTPROOF_ANVIL, the repository's node_modules (see ANVIL_NPM), or the PATH."""
-    configured = os.environ.get("FAULTPROOF_ANVIL")
-    if configured:
-        if not os.access(configured, os.X_OK):
-            pytest.fail(f"FAULTPROOF_ANVIL={configured} is not an executable anvil")
-        return configured
-    for candidate in sorted(REPOSITORY.glob("node_modules/@foundry-rs/anvil-*/bin/anvil")):
-        if os.access(candidate, os.X_OK):
-            return str(candidate)
-    found = shutil.which("anvil")
-    if found:
-        return found
-    pytest.fail(f"anvil is not installed: run `{ANVIL_NPM}` in {REPOSITORY} (or set FAULTPROOF_ANVIL)")
-
-
-@dataclass
-class Anvil:
-    url: str
-    fork: str
-    process: subprocess.Popen[bytes]
-
-    def call(self, method: str, *params: Any) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-        request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            reply = json.load(response)
-        assert "error" not in reply, reply
-        return reply["result"]
-
-
-def start_anvil(fork: str, log: Path) -> Anvil:
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [anvil_binary(), "--host", "127.0.0.1", "--port", "0", "--hardfork", fork],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in log.read_text(errors="replace").splitlines():
-            if line.startswith("Listening on "):
-                return Anvil(f"http://{line.removeprefix('Listening on ').strip()}", fork, process)
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    process.wait()
-    pytest.fail(f"anvil --hardfork {fork} did not start:\n{log.read_text(errors='replace')[-2000:]}")
-
-
 # A contract creation whose init code logs one word under one topic: LOG1(0, 32, topic).
 TOPIC = keccak256(b"faultproof")
 LOGGING_INIT_CODE = "0x602a600052" + "7f" + TOPIC.hex() + "60206000a100"
@@ -455,12 +396,8 @@ def mine_blocks(anvil: Anvil) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module", params=list(HEADER_LENGTHS))
 def chain(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
-    anvil = start_anvil(request.param, tmp_path_factory.mktemp("anvil") / "anvil.log")
-    try:
+    with running_anvil(request.param, tmp_path_factory.mktemp("anvil") / "anvil.log") as anvil:
         yield Chain(anvil, mine_blocks(anvil))
-    finally:
-        anvil.process.terminate()
-        anvil.process.wait(10)
 
 
 def test_anvil_blocks_have_the_expected_transactions(chain: Chain) -> None:

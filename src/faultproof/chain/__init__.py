@@ -15,6 +15,7 @@ from faultproof.chain.accounts import Account, Address, dev_accounts
 from faultproof.chain.contract import Contract, ContractFunction, Event
 from faultproof.chain.embedded import EmbeddedChain
 from faultproof.chain.interface import Block, Chain, Log, Receipt
+from faultproof.chain.jsonrpc import JsonRpcChain
 
 __all__ = [
     "Account",
@@ -25,6 +26,7 @@ __all__ = [
     "ContractFunction",
     "EmbeddedChain",
     "Event",
+    "JsonRpcChain",
     "Log",
     "Receipt",
     "dev_accounts",

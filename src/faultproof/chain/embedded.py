@@ -40,15 +40,13 @@ import rlp
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
-from eth.vm.forks.london.transactions import LondonTransactionBuilder
 from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
-from eth_keys.datatypes import PrivateKey
 from eth_typing import Address as EvmAddress
 from eth_typing import BlockNumber
 
 from faultproof.chain.accounts import DEV_BALANCE, Account, Address, dev_accounts
-from faultproof.chain.interface import PRIORITY_FEE, Block, Chain, Log, Receipt, Transaction
+from faultproof.chain.interface import Block, Chain, Log, Receipt, Transaction, sign
 from faultproof.errors import ChainError
 
 CHAIN_ID = 31337  # the usual dev chain id (anvil's)
@@ -87,9 +85,9 @@ class EmbeddedChain(Chain):
     # -- calls and transactions -------------------------------------------------------------------
 
     def _execute_call(self, sender: Address, to: Address, data: bytes, value: int) -> tuple[bool, bytes]:
-        # In the pending block's environment (number and timestamp of the next block), on the latest
-        # state, with a zero base fee so the call needs no gas money, as eth_call does.
-        vm = self._chain.get_vm(self._chain.header.copy(base_fee_per_gas=0))
+        # On the latest block's state and in its environment (number, timestamp), as eth_call on
+        # "latest" runs; a zero base fee lets the call run without gas money.
+        vm = self._chain.get_vm(self._chain.get_canonical_head().copy(base_fee_per_gas=0))
         state = vm.state
         unsigned = vm.create_unsigned_transaction(
             nonce=state.get_nonce(_evm(sender)),
@@ -109,7 +107,8 @@ class EmbeddedChain(Chain):
         return not computation.is_error, bytes(computation.output)
 
     def _send(self, transaction: Transaction) -> tuple[Receipt, bytes]:
-        signed = self._sign(transaction)
+        nonce = self._vm().state.get_nonce(_evm(transaction.sender.address))
+        signed = sign(transaction, self.chain_id, nonce, _base_fee(self._chain.header.base_fee_per_gas))
         try:
             _, receipt, computation = self._chain.apply_transaction(signed)
         except Exception as error:  # py-evm's ValidationError: nonce, balance, gas limit
@@ -119,37 +118,21 @@ class EmbeddedChain(Chain):
         contract = None
         if transaction.to is None and not computation.is_error:
             contract = Address(computation.msg.storage_address)
-        intrinsic = self.intrinsic_gas(transaction.data, transaction.to is None)
-        spent = intrinsic + computation.get_gas_used()
-        executed = spent - min(computation.get_gas_refund(), spent // 5) - intrinsic  # EIP-3529 cap
+        # gasUsed before EIP-7623's floor: py-evm's intrinsic gas (it charges EIP-3860's init code
+        # words in the computation instead), execution, less the refund (EIP-3529: at most a fifth).
+        spent = signed.intrinsic_gas + computation.get_gas_used()
+        unfloored = spent - min(computation.get_gas_refund(), spent // 5)
         result = Receipt(
             transaction_hash=signed.hash,
             status=0 if computation.is_error else 1,
             block_number=block.number,
             block_hash=block.hash,
             gas_used=receipt.gas_used,
-            execution_gas=executed,
+            execution_gas=unfloored - self.intrinsic_gas(transaction.data, transaction.to is None),
             logs=_logs(block, signed.hash, receipt, 0),
             contract_address=contract,
         )
         return result, bytes(computation.output) if computation.is_error else b""
-
-    def _sign(self, transaction: Transaction) -> SignedTransactionAPI:
-        vm = self._vm()
-        base_fee = _base_fee(self._chain.header.base_fee_per_gas)
-        builder = cast(type[LondonTransactionBuilder], vm.get_transaction_builder())
-        unsigned = builder.new_unsigned_dynamic_fee_transaction(
-            chain_id=self.chain_id,
-            nonce=vm.state.get_nonce(_evm(transaction.sender.address)),
-            max_priority_fee_per_gas=PRIORITY_FEE,
-            max_fee_per_gas=2 * base_fee + PRIORITY_FEE,
-            gas=transaction.gas,
-            to=_evm(transaction.to or b""),
-            value=transaction.value,
-            data=transaction.data,
-            access_list=(),
-        )
-        return unsigned.as_signed_transaction(PrivateKey(transaction.sender.private_key))
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -211,14 +194,6 @@ class EmbeddedChain(Chain):
             mined = self._chain.mine_block()
             self._schedule_next_block(mined.header.timestamp + BLOCK_TIME)
         return self.block()
-
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        latest = self.block().timestamp
-        if timestamp <= latest:
-            raise ChainError(
-                f"the next block's timestamp {timestamp} must be after the latest block's {latest}"
-            )
-        self._schedule_next_block(timestamp)
 
     # -- py-evm -----------------------------------------------------------------------------------
 

@@ -17,7 +17,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from eth.abc import SignedTransactionAPI
+from eth.vm.forks.london.transactions import LondonTransactionBuilder
+from eth.vm.forks.prague import PragueVM
+from eth_keys.datatypes import PrivateKey
+from eth_typing import Address as EvmAddress
 
 from faultproof.chain.accounts import Account, Address
 from faultproof.contracts import CompiledContract, compile_file
@@ -65,7 +71,8 @@ class Receipt:
     ``execution_gas`` is ``gas_used`` less the intrinsic gas (21000, calldata per EIP-2028, and
     creation costs): what the EVM spent running the code, net of refunds. Where EIP-7623's calldata
     floor (Prague) raised ``gas_used`` above that, the backend reports the executed gas it measured
-    instead, so benchmarks compare execution, not calldata pricing.
+    instead, so benchmarks compare execution, not calldata pricing; None if it could not (a
+    JSON-RPC node that keeps no trace steps).
     """
 
     transaction_hash: bytes
@@ -73,7 +80,7 @@ class Receipt:
     block_number: int
     block_hash: bytes
     gas_used: int
-    execution_gas: int
+    execution_gas: int | None
     logs: tuple[Log, ...]
     contract_address: Address | None  # of a contract creation
 
@@ -111,6 +118,23 @@ class Transaction:
     gas: int
 
 
+def sign(transaction: Transaction, chain_id: int, nonce: int, base_fee: int) -> SignedTransactionAPI:
+    """The EIP-1559 transaction, signed by its sender's key (py-evm's encoding and signing)."""
+    builder = cast(type[LondonTransactionBuilder], PragueVM.get_transaction_builder())
+    unsigned = builder.new_unsigned_dynamic_fee_transaction(
+        chain_id=chain_id,
+        nonce=nonce,
+        max_priority_fee_per_gas=PRIORITY_FEE,
+        max_fee_per_gas=2 * base_fee + PRIORITY_FEE,
+        gas=transaction.gas,
+        to=EvmAddress(bytes(transaction.to or b"")),
+        value=transaction.value,
+        data=transaction.data,
+        access_list=(),
+    )
+    return unsigned.as_signed_transaction(PrivateKey(transaction.sender.private_key))
+
+
 class Chain(ABC):
     """An EVM chain that dev accounts transact on. Backends: ``EmbeddedChain``, ``JsonRpcChain``."""
 
@@ -125,7 +149,8 @@ class Chain(ABC):
     def call(
         self, to: bytes | str, data: bytes = b"", *, sender: bytes | str | None = None, value: int = 0
     ) -> bytes:
-        """Execute ``data`` against ``to`` on the latest state without a transaction (``eth_call``).
+        """Execute ``data`` against ``to`` without a transaction (``eth_call`` on ``latest``): on the
+        latest block's state, seeing its ``block.number`` and ``block.timestamp``.
 
         Returns the output bytes; raises ``ExecutionReverted`` on a revert and ``NoCodeError`` when
         ``to`` holds no code and ``data`` is not empty (a call that could only return nothing).
@@ -275,10 +300,19 @@ class Chain(ABC):
         """Mine ``blocks`` empty blocks; returns the last."""
 
     @abstractmethod
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        """Give the next mined block this timestamp (later than the latest block's)."""
+    def _schedule_next_block(self, timestamp: int) -> None:
+        """Give the next mined block this timestamp."""
 
     # -- shared on top of them --------------------------------------------------------------------
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        """Give the next mined block this timestamp, which must be later than the latest block's."""
+        latest = self.block().timestamp
+        if timestamp <= latest:
+            raise ChainError(
+                f"the next block's timestamp {timestamp} must be after the latest block's {latest}"
+            )
+        self._schedule_next_block(timestamp)
 
     def advance_time(self, seconds: int) -> Block:
         """Mine one empty block ``seconds`` after the latest, so calls and the next transactions

@@ -17,11 +17,6 @@ receipts, each checked against the block hash before it is stored).
 
 from __future__ import annotations
 
-import http.client
-import itertools
-import json
-import urllib.error
-import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +25,7 @@ from typing import Any, Protocol
 
 from faultproof.crypto import keccak256
 from faultproof.errors import PreimageError
+from faultproof.jsonrpc import JsonRpcClient
 from faultproof.preimage.keys import ADDRESS_SIZE, KEY_SIZE, KeyType, keccak256_key, sha256_key
 from faultproof.preimage.verify import Evidence, PreimageEntry, precompile_entries
 
@@ -386,8 +382,7 @@ class JsonRpcSource:
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
-        self.timeout = timeout
-        self._ids = itertools.count(1)
+        self._rpc = JsonRpcClient(url, PreimageError, timeout)
 
     def handlers(self) -> dict[str, HintHandler]:
         return {
@@ -423,25 +418,7 @@ class JsonRpcSource:
 
     def call(self, method: str, *params: Any) -> Any:
         """One JSON-RPC request; raises ``PreimageError`` naming the method and the node."""
-        body = json.dumps({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params})
-        request = urllib.request.Request(
-            self.url, data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                reply = json.load(response)
-        except (OSError, ValueError, http.client.HTTPException) as error:
-            reason = getattr(error, "reason", error)
-            raise PreimageError(f"JSON-RPC {method} to {self.url} failed: {reason}") from error
-        if not isinstance(reply, dict):
-            raise PreimageError(f"JSON-RPC {method} to {self.url}: malformed reply")
-        if reply.get("error") is not None:
-            error_object = reply["error"]
-            message = (
-                error_object.get("message", error_object) if isinstance(error_object, dict) else error_object
-            )
-            raise PreimageError(f"JSON-RPC {method} to {self.url}: {message}")
-        return reply.get("result")
+        return self._rpc.call(method, *params)
 
     def _header(self, block_hash: bytes) -> tuple[dict[str, Any], bytes]:
         block = self.call("eth_getBlockByHash", "0x" + block_hash.hex(), False)
