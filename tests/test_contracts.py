@@ -65,7 +65,7 @@ def test_an_artifact_has_what_deployment_needs(cache: Path) -> None:
     assert probe.stored() == 3
 
 
-def test_artifacts_are_cached_by_source_compiler_and_settings(
+def test_artifacts_are_cached_by_source_compiler_settings_and_imports(
     cache: Path, sources: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = sources / "User.vy"
@@ -81,9 +81,15 @@ def test_artifacts_are_cached_by_source_compiler_and_settings(
     codesize = compile_file(user, CompilerSettings(optimize="codesize"))
     assert len(list(cache.iterdir())) == 2 and codesize.settings.optimize == "codesize"
 
+    (sources / "Other.vy").write_text(USER)  # a contract beside it, which it does not import
+    with monkeypatch.context() as patch:
+        forbid_compiling(patch)
+        assert compile_file(user) == first
+
     (sources / "library.vy").write_text(LIBRARY.replace("2 * x", "3 * x"))  # a module it imports
     changed = compile_file(user)
-    assert changed.bytecode != first.bytecode and len(list(cache.iterdir())) == 3
+    assert changed.bytecode != first.bytecode
+    assert len(list(cache.iterdir())) == 2  # the artifact of the same source is replaced
     chain = EmbeddedChain()
     assert chain.deploy(changed).twice(5) == 15
     assert chain.deploy(first).twice(5) == 10

@@ -1,15 +1,17 @@
 """Compile the project's Vyper contracts (and any other Vyper source) into deployable artifacts.
 
 The contracts live beside this module as ``<Name>.vy``; ``compile_contract("PreimageOracle")``
-compiles one of them, ``compile_file(path)`` any file. Vyper comes from PyPI at the version
+compiles one of them, ``compile_file(path)`` any file; a contract may import Vyper modules from
+its own folder (``import PreimageKeyLib``). Vyper comes from PyPI at the version
 ``pyproject.toml`` pins, and runs in-process (a small contract compiles in about 50 ms).
 
-Artifacts are cached on disk, keyed by the SHA-256 of everything that decides the output: the
-source, the sources it can import (every ``.vy``/``.vyi`` file of its folder), the compiler
-version and the settings. So a test session compiles each contract once, and a changed module a
-contract imports is never served stale. The cache lives under ``$FAULTPROOF_CACHE`` (else
-``$XDG_CACHE_HOME/faultproof``, else ``~/.cache/faultproof``) in ``contracts/``; each artifact is
-written under a temporary name and renamed, so concurrent test workers never read half a file.
+Artifacts are cached on disk, so a test session compiles each contract once. An artifact is
+found by the SHA-256 of the source, the compiler version and the settings, and records the
+SHA-256 of every module the compiler imported: it is used only while each still matches, so a
+changed module is never served stale and a change to one contract leaves the others cached. The
+cache lives under ``$FAULTPROOF_CACHE`` (else ``$XDG_CACHE_HOME/faultproof``, else
+``~/.cache/faultproof``) in ``contracts/``; each artifact is written under a temporary name and
+renamed, so concurrent test workers never read half a file.
 """
 
 from __future__ import annotations
@@ -79,13 +81,14 @@ def compile_file(path: str | Path, settings: CompilerSettings | None = None) -> 
         source = path.read_text()
     except (OSError, UnicodeDecodeError) as error:
         raise ContractBuildError(f"cannot read contract source {path}: {_os_reason(error)}") from error
-    digest = _fingerprint(path, source, vyper.__version__, settings)
+    key = json.dumps({"vyper": vyper.__version__, "settings": asdict(settings)}, sort_keys=True)
+    digest = hashlib.sha256(key.encode() + b"\0" + source.encode()).hexdigest()
     artifact = cache_dir() / f"{path.stem}-{digest[:24]}.json"
     cached = _load_artifact(artifact, path.stem, settings)
     if cached is not None:
         return cached
-    compiled = _compile(path, source, settings)
-    _store_artifact(artifact, compiled)
+    compiled, imports = _compile(path, source, settings)
+    _store_artifact(artifact, compiled, imports)
     return compiled
 
 
@@ -97,46 +100,39 @@ def cache_dir() -> Path:
     return Path(root) / "contracts"
 
 
-def _fingerprint(path: Path, source: str, version: str, settings: CompilerSettings) -> str:
-    sha = hashlib.sha256()
-    sha.update(json.dumps({"vyper": version, "settings": asdict(settings)}, sort_keys=True).encode())
-    sha.update(b"\0" + source.encode())
-    for module in sorted(path.parent.glob("*.vy*")):
-        if module.suffix in (".vy", ".vyi") and module.resolve() != path.resolve():
-            sha.update(b"\0" + module.name.encode() + b"\0" + module.read_bytes())
-    return sha.hexdigest()
-
-
-def _compile(path: Path, source: str, settings: CompilerSettings) -> CompiledContract:
-    from vyper.compiler import compile_code
-    from vyper.compiler.input_bundle import FilesystemInputBundle
+def _compile(path: Path, source: str, settings: CompilerSettings) -> tuple[CompiledContract, dict[str, str]]:
+    """The compiled contract and the SHA-256 of each module file it imported, by path."""
+    from vyper.compiler import outputs_from_compiler_data
+    from vyper.compiler.input_bundle import FileInput, FilesystemInputBundle
+    from vyper.compiler.phases import CompilerData
     from vyper.compiler.settings import OptimizationLevel, Settings
     from vyper.exceptions import VyperException
 
+    folder = path.resolve().parent
     try:
-        output = compile_code(
-            source,
-            contract_path=path.name,
-            resolved_path=path.resolve(),
-            input_bundle=FilesystemInputBundle([path.resolve().parent]),
-            output_formats=["abi", "bytecode", "bytecode_runtime"],
+        data = CompilerData(
+            FileInput(source_id=-1, contents=source, path=Path(path.name), resolved_path=path.resolve()),
+            FilesystemInputBundle([folder]),
             settings=Settings(
                 optimize=OptimizationLevel.from_string(settings.optimize),
                 evm_version=settings.evm_version,
                 experimental_codegen=settings.experimental_codegen,
             ),
         )
+        output = outputs_from_compiler_data(data, ["abi", "bytecode", "bytecode_runtime"])
+        modules = [Path(module.resolved_path) for module in data.resolved_imports.compiler_inputs]
     except VyperException as error:
         raise ContractBuildError(f"{path}{_describe(error)}") from error
     except Exception as error:  # vyper reports bad settings (an unknown EVM version) as plain errors
         raise ContractBuildError(f"{path}: cannot compile: {type(error).__name__}: {error}") from error
-    return CompiledContract(
+    compiled = CompiledContract(
         name=path.stem,
         abi=output["abi"],
         bytecode=bytes.fromhex(output["bytecode"].removeprefix("0x")),
         runtime_bytecode=bytes.fromhex(output["bytecode_runtime"].removeprefix("0x")),
         settings=settings,
     )
+    return compiled, {str(module): _file_digest(module) for module in modules if module.is_file()}
 
 
 def _describe(error: Exception) -> str:
@@ -157,8 +153,11 @@ def _describe(error: Exception) -> str:
 
 
 def _load_artifact(artifact: Path, name: str, settings: CompilerSettings) -> CompiledContract | None:
+    """The cached contract, unless absent, unreadable, or a module it imported has changed since."""
     try:
         stored = json.loads(artifact.read_text())
+        if any(_file_digest(Path(module)) != digest for module, digest in stored["imports"].items()):
+            return None
         return CompiledContract(
             name=name,
             abi=stored["abi"],
@@ -166,23 +165,28 @@ def _load_artifact(artifact: Path, name: str, settings: CompilerSettings) -> Com
             runtime_bytecode=bytes.fromhex(stored["runtime_bytecode"]),
             settings=settings,
         )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent or unreadable: compile again and replace it
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # compile again and replace it
 
 
-def _store_artifact(artifact: Path, compiled: CompiledContract) -> None:
+def _store_artifact(artifact: Path, compiled: CompiledContract, imports: dict[str, str]) -> None:
     from faultproof.fileio import write_atomic
 
     record = {
         "abi": compiled.abi,
         "bytecode": compiled.bytecode.hex(),
         "runtime_bytecode": compiled.runtime_bytecode.hex(),
+        "imports": imports,
     }
     try:
         artifact.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(artifact, json.dumps(record, sort_keys=True).encode())
     except (OSError, OutputError):
         pass  # a read-only cache only costs a compilation next time
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _os_reason(error: Exception) -> str:
