@@ -1,25 +1,31 @@
 """What every stateful VM does the same way, whatever its instruction set.
 
 A stateful VM holds a state record, a full ``Memory``, a preimage host and the program's output.
-Around the ISA's reference transition it does the same chores in every VM: serve preimage parts
-from the host's whole preimage (fetched once per key), route writes to stdout, stderr and the hint
-channel, deliver complete hints (a 4-byte big-endian length, then the payload), keep the state as it
-was when a step fails, and refuse to execute at trap addresses. ``StatefulVM`` does those once; an
-ISA supplies its state codec, its reference step and its proof memory.
+Around the ISA's reference transition it does the same chores in every VM: load programs and state
+files, serve preimage parts from the host's whole preimage (fetched once per key), route writes to
+stdout, stderr and the hint channel, deliver complete hints (a 4-byte big-endian length, then the
+payload), keep the state as it was when a step fails, refuse to execute at trap addresses, assemble
+step proofs, and hand plain runs to a fast engine. ``StatefulVM`` does those once; an ISA declares
+its parts (state files, witness, fast engine, verifier) in an ``IsaParts`` and implements one step
+of its reference transition over a memory that records proofs.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from typing import ClassVar, Generic, Protocol, Self, TypeVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from faultproof.errors import TrapReached
 from faultproof.ints import be64
 from faultproof.memory import Memory
+from faultproof.metadata import Metadata
 from faultproof.preimage.oracle import NoHost, PreimageHost
 from faultproof.preimage.parts import preimage_part
-from faultproof.vm.interface import FaultProofVM, PreimageRead
+from faultproof.vm.engine import Engine
+from faultproof.vm.interface import FaultProofVM, PreimagePartSource, PreimageRead, StepProof
 
 FD_STDOUT = 1
 FD_STDERR = 2
@@ -38,6 +44,29 @@ class VMState(Protocol):
 
 
 S = TypeVar("S", bound=VMState)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IsaParts(Generic[T]):
+    """The ISA's functions a stateful VM is assembled from, ``T`` being its state record."""
+
+    #: The state of a VM made without one (every field zero).
+    new_state: Callable[[], T]
+    #: Step 0 of a program: state, memory and symbols.
+    load_elf: Callable[[Path], tuple[T, Memory, Metadata]]
+    #: A state file of any of the ISA's formats: state, memory and the buffered hint bytes.
+    read_state_file: Callable[[Path], tuple[T, Memory, bytes]]
+    recognizes_state_file: Callable[[Path], bool]
+    #: The file contents for a path, in the format its name selects.
+    state_file_bytes: Callable[[Path, T, Memory, bytes], bytes]
+    #: The witness of (memory root, state), and the state hash of a witness.
+    encode_witness: Callable[[bytes, T], bytes]
+    state_hash: Callable[[bytes], bytes]
+    #: The fast interpreter of a VM with these traps.
+    fast_engine: Callable[[Any, list[tuple[int, int]]], Engine[Any, Any]]
+    #: The stateless verifier: (state data, proof data, local context, parts, caller) → post hash.
+    verify_step: Callable[[bytes, bytes, bytes, PreimagePartSource, bytes], bytes]
 
 
 class StatefulVM(FaultProofVM, Generic[S]):
@@ -45,11 +74,16 @@ class StatefulVM(FaultProofVM, Generic[S]):
 
     #: Address width of the VM's memory.
     address_bits: ClassVar[int]
+    isa: ClassVar[IsaParts[Any]]
 
     def __init__(
-        self, state: S, memory: Memory | None = None, last_hint: bytes = b"", host: PreimageHost | None = None
+        self,
+        state: S | None = None,
+        memory: Memory | None = None,
+        last_hint: bytes = b"",
+        host: PreimageHost | None = None,
     ) -> None:
-        self.state = state
+        self.state: S = state if state is not None else self.isa.new_state()
         self.memory = memory or Memory(self.address_bits)
         self.host = host or NoHost()
         self.last_hint = bytearray(last_hint)
@@ -59,17 +93,36 @@ class StatefulVM(FaultProofVM, Generic[S]):
         self._cached_key: bytes | None = None
         self._cached_value = b""
         self._traps: list[tuple[int, int]] = []
+        self._engine: Engine[Any, Any] | None = None
 
     # -- the ISA's part -------------------------------------------------------------------------
 
     @abstractmethod
-    def encode_witness(self, mem_root: bytes) -> bytes:
-        """The witness of the current state with this memory root."""
+    def execute_reference(self, recording: bool) -> bytes:
+        """One step of the reference transition over the full memory, with this VM as its I/O.
 
-    @staticmethod
-    @abstractmethod
-    def hash_witness(witness: bytes) -> bytes:
-        """The state hash of a witness, status byte first."""
+        With ``recording``, return the memory proofs of the step in the VM's proof layout, each
+        taken when the step used it; else ``b""``.
+        """
+
+    # -- loading and saving ---------------------------------------------------------------------
+
+    @classmethod
+    def load_elf(cls, path: Path) -> tuple[Self, Metadata]:
+        state, memory, metadata = cls.isa.load_elf(path)
+        return cls(state, memory), metadata
+
+    @classmethod
+    def read_state(cls, path: Path) -> Self:
+        state, memory, last_hint = cls.isa.read_state_file(path)
+        return cls(state, memory, last_hint)
+
+    @classmethod
+    def recognizes_state(cls, path: Path) -> bool:
+        return cls.isa.recognizes_state_file(path)
+
+    def state_file_bytes(self, path: Path) -> bytes:
+        return self.isa.state_file_bytes(path, self.state, self.memory, bytes(self.last_hint))
 
     # -- the state ------------------------------------------------------------------------------
 
@@ -90,10 +143,10 @@ class StatefulVM(FaultProofVM, Generic[S]):
         return self.state.exit_code
 
     def witness(self) -> bytes:
-        return self.encode_witness(self.memory.merkle_root())
+        return self.isa.encode_witness(self.memory.merkle_root(), self.state)
 
     def state_hash(self) -> bytes:
-        return self.hash_witness(self.witness())
+        return self.isa.state_hash(self.witness())
 
     def page_count(self) -> int:
         return len(self.memory.pages)
@@ -136,21 +189,66 @@ class StatefulVM(FaultProofVM, Generic[S]):
 
     # -- execution ------------------------------------------------------------------------------
 
-    def guarded(self, step: Callable[[], None]) -> None:
-        """Run one reference step; if it fails, restore the state and hint buffer it started from.
+    def step(self, proof: bool = False) -> StepProof | None:
+        """One reference step; if it fails, the state and hint buffer are as before it.
 
         Reference steps fail before they write memory (every check precedes the first store), so
         restoring the state record and the hint buffer restores everything.
         """
+        self.last_preimage_read = None
+        pre_step = self.state.step
+        pre_witness = self.witness() if proof else b""
         before = self.state.copy()
         hint_before = bytes(self.last_hint)
         try:
             self.check_trap(self.state.pc)
-            step()
+            proof_data = self.execute_reference(recording=proof)
         except BaseException:
             self.state = before
             self.last_hint[:] = hint_before
             raise
+        if not proof:
+            return None
+        read = self.last_preimage_read
+        return StepProof(
+            step=pre_step,
+            pre=self.isa.state_hash(pre_witness),
+            post=self.state_hash(),
+            state_data=pre_witness,
+            proof_data=proof_data,
+            oracle_key=read.key if read else None,
+            oracle_value=self.preimage_stream() if read else None,
+            oracle_offset=read.offset if read else 0,
+        )
+
+    def set_traps(self, ranges: list[tuple[int, int]]) -> None:
+        """The fast engine decodes traps into its handlers; it re-decodes only changed ranges."""
+        self._traps = list(ranges)
+        if self._engine is not None:
+            self._engine.set_traps(self._traps)
+
+    def run(self, max_steps: int) -> None:
+        """Plain execution by the fast engine, which defers to ``step`` for rare instructions.
+
+        The engine keeps its decoded handlers between runs; it is rebuilt when the state or memory
+        object it is bound to has been replaced (a failed ``step`` restores a copy).
+        """
+        engine = self._engine
+        if engine is None or not engine.serves(self):
+            engine = self._engine = self.isa.fast_engine(self, self._traps)
+        self.last_preimage_read = None
+        engine.run(max_steps)
+
+    @classmethod
+    def verify_step(
+        cls,
+        state_data: bytes,
+        proof_data: bytes,
+        local_context: bytes,
+        preimage_part: PreimagePartSource,
+        caller: bytes,
+    ) -> bytes:
+        return cls.isa.verify_step(state_data, proof_data, local_context, preimage_part, caller)
 
     def check_trap(self, pc: int) -> None:
         for start, end in self._traps:
@@ -158,4 +256,4 @@ class StatefulVM(FaultProofVM, Generic[S]):
                 raise TrapReached(f"reached a trap at pc 0x{pc:0{self.pc_digits}x}")
 
 
-__all__ = ["FD_STDERR", "FD_STDOUT", "StatefulVM", "VMState"]
+__all__ = ["FD_STDERR", "FD_STDOUT", "IsaParts", "StatefulVM", "VMState"]

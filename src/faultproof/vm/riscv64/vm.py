@@ -8,20 +8,16 @@ proofs with the fast interpreter of ``fast.py``, which the tests hold equal to t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from faultproof.memory import LEAF_SIZE, Memory
-from faultproof.metadata import Metadata
-from faultproof.preimage.oracle import PreimageHost
-from faultproof.vm.interface import PreimagePartSource, StepProof
 from faultproof.vm.riscv64 import step as reference
 from faultproof.vm.riscv64 import verifier
 from faultproof.vm.riscv64.elf import load_elf
 from faultproof.vm.riscv64.fast import FastInterpreter
 from faultproof.vm.riscv64.formats import read_state_file, recognizes_state_file, state_file_bytes
 from faultproof.vm.riscv64.state import RiscvState, encode_witness, state_hash
-from faultproof.vm.stateful import StatefulVM
+from faultproof.vm.stateful import IsaParts, StatefulVM
 
 ADDRESS_BITS = 64
 
@@ -62,44 +58,17 @@ class RiscvVM(StatefulVM[RiscvState]):
     }
     pc_digits: ClassVar[int] = 16
     address_bits: ClassVar[int] = ADDRESS_BITS
-
-    def __init__(
-        self,
-        state: RiscvState | None = None,
-        memory: Memory | None = None,
-        last_hint: bytes = b"",
-        host: PreimageHost | None = None,
-    ) -> None:
-        super().__init__(state or RiscvState(), memory, last_hint, host)
-        self._engine: FastInterpreter | None = None
-
-    # -- loading and saving ---------------------------------------------------------------------
-
-    @classmethod
-    def load_elf(cls, path: Path) -> tuple[RiscvVM, Metadata]:
-        state, memory, metadata = load_elf(path)
-        return cls(state, memory), metadata
-
-    @classmethod
-    def read_state(cls, path: Path) -> RiscvVM:
-        state, memory, last_hint = read_state_file(path)
-        return cls(state, memory, last_hint)
-
-    @classmethod
-    def recognizes_state(cls, path: Path) -> bool:
-        return recognizes_state_file(path)
-
-    def state_file_bytes(self, path: Path) -> bytes:
-        return state_file_bytes(path, self.state, self.memory, bytes(self.last_hint))
-
-    # -- the state ------------------------------------------------------------------------------
-
-    def encode_witness(self, mem_root: bytes) -> bytes:
-        return encode_witness(mem_root, self.state)
-
-    @staticmethod
-    def hash_witness(witness: bytes) -> bytes:
-        return state_hash(witness)
+    isa = IsaParts(
+        new_state=RiscvState,
+        load_elf=load_elf,
+        read_state_file=read_state_file,
+        recognizes_state_file=recognizes_state_file,
+        state_file_bytes=state_file_bytes,
+        encode_witness=encode_witness,
+        state_hash=state_hash,
+        fast_engine=FastInterpreter,
+        verify_step=verifier.verify_step,
+    )
 
     def witness_summary(self) -> dict[str, Any]:
         """§10.4: challengers read ``pc`` from it to extend a trace past the program's end."""
@@ -115,51 +84,10 @@ class RiscvVM(StatefulVM[RiscvState]):
     def instruction_at(self, pc: int) -> int:
         return int.from_bytes(self.memory.read(pc, 4), "little")
 
-    # -- execution ------------------------------------------------------------------------------
-
-    def step(self, proof: bool = False) -> StepProof | None:
-        self.last_preimage_read = None
-        pre_step = self.state.step
-        pre_witness = self.witness() if proof else b""
-        memory = _LiveMemory(self.memory, recording=proof)
-        self.guarded(lambda: reference.step(self.state, memory, self))
-        if not proof:
-            return None
-        read = self.last_preimage_read
-        return StepProof(
-            step=pre_step,
-            pre=state_hash(pre_witness),
-            post=self.state_hash(),
-            state_data=pre_witness,
-            proof_data=memory.proof_data(),
-            oracle_key=read.key if read else None,
-            oracle_value=self.preimage_stream() if read else None,
-            oracle_offset=read.offset if read else 0,
-        )
-
-    def set_traps(self, ranges: list[tuple[int, int]]) -> None:
-        self._traps = list(ranges)
-        if self._engine is not None:
-            self._engine.set_traps(self._traps)
-
-    def run(self, max_steps: int) -> None:
-        """Plain execution by the fast interpreter, rebuilt when the state it is bound to was replaced."""
-        engine = self._engine
-        if engine is None or not engine.serves(self):
-            engine = self._engine = FastInterpreter(self, self._traps)
-        self.last_preimage_read = None
-        engine.run(max_steps)
-
-    @classmethod
-    def verify_step(
-        cls,
-        state_data: bytes,
-        proof_data: bytes,
-        local_context: bytes,
-        preimage_part: PreimagePartSource,
-        caller: bytes,
-    ) -> bytes:
-        return verifier.verify_step(state_data, proof_data, local_context, preimage_part, caller)
+    def execute_reference(self, recording: bool) -> bytes:
+        memory = _LiveMemory(self.memory, recording)
+        reference.step(self.state, memory, self)
+        return memory.proof_data() if recording else b""
 
 
 __all__ = ["RiscvVM"]
