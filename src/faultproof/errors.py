@@ -165,6 +165,16 @@ class PreimageRejected(PreimageError):
     """A value offered for a key does not belong to it, so it is never stored or served."""
 
 
+class PreimageUploadError(PreimageError):
+    """A preimage part a step reads cannot be put on chain: its key type has no onchain loader, the
+    value is too large for its loader, or the proof's value does not belong to its key."""
+
+
+class EvidenceNotFound(PreimageUploadError):
+    """A blob or precompile key's loader needs arguments (commitment, KZG proof, precompile input)
+    that neither the caller nor a preimage store supplies."""
+
+
 # -- contracts and chains -----------------------------------------------------------------------
 
 
