@@ -22,7 +22,6 @@ from faultproof.contracts import compile_file
 from faultproof.crypto import keccak256, sha256
 from faultproof.errors import ChainError, ExecutionReverted, NoCodeError
 from faultproof.preimage.hints import ordered_trie
-from faultproof.preimage.precompiles import blob_to_kzg_commitment, compute_kzg_proof
 
 PROBE = Path(__file__).parent / "contracts" / "Probe.vy"
 ERROR_STRING = keccak256(b"Error(string)")[:4]
@@ -90,6 +89,8 @@ def test_msg_sender_of_calls(chain: Chain, probe: Contract) -> None:
     assert probe.sender(sender=chain.accounts[3]) == chain.accounts[3].address
     raw = chain.call(probe.address, probe.sender.calldata(), sender=NOBODY)
     assert raw == encode(["address"], [bytes(NOBODY)])
+    raw = chain.call(probe.address, probe.sender.calldata(), sender=chain.accounts[6])
+    assert raw == encode(["address"], [bytes(chain.accounts[6].address)])
 
 
 def test_raw_calldata(chain: Chain, probe: Contract) -> None:
@@ -142,6 +143,20 @@ def test_custom_errors_decode_once_registered(chain: Chain, probe: Contract) -> 
     chain.register_errors("ProbeError(uint256)")
     with pytest.raises(ExecutionReverted, match=r"^execution reverted: ProbeError\(5\)$"):
         probe.fail(5)
+
+
+def test_executions_that_fail_without_revert_data(chain: Chain, probe: Contract) -> None:
+    """An invalid opcode, or running out of gas, fails like a revert with no data."""
+    invalid = chain.transact(None, bytes.fromhex("60fe60005360016000f3")).contract_address  # code: 0xfe
+    assert invalid is not None and chain.code(invalid) == b"\xfe"
+    with pytest.raises(ExecutionReverted, match=r"^execution reverted: no revert data$") as raised:
+        chain.call(invalid, b"\x01")
+    assert raised.value.data == b""
+    with pytest.raises(ExecutionReverted) as raised:
+        chain.deploy(probe.compiled, 7, gas=100_000)  # not enough to store the code
+    receipt = raised.value.receipt
+    assert receipt is not None and receipt.status == 0 and receipt.gas_used == 100_000
+    assert receipt.contract_address is None and raised.value.data == b""
 
 
 def test_a_reverting_view(probe: Contract) -> None:
@@ -252,15 +267,16 @@ def test_execution_gas_under_the_calldata_floor(chain: Chain, probe: Contract) -
 
 
 def test_point_evaluation_precompile(chain: Chain) -> None:
-    """The oracle's blob loader needs 0x0a (EIP-4844), a Cancun precompile."""
-    blob = b"".join((index * 7919).to_bytes(32, "big") for index in range(4096))
-    commitment = blob_to_kzg_commitment(blob)
+    """The oracle's blob loader needs 0x0a (EIP-4844, Cancun). The empty blob's polynomial is zero:
+    its commitment and every evaluation proof are the point at infinity, and p(z) = 0 for any z."""
+    infinity = b"\xc0" + bytes(47)
+    versioned_hash = b"\x01" + sha256(infinity)[1:]
     z = (12345).to_bytes(32, "big")
-    proof, y = compute_kzg_proof(blob, z)
-    versioned_hash = b"\x01" + sha256(commitment)[1:]
-    output = chain.call(POINT_EVALUATION, versioned_hash + z + y + commitment + proof)
+    output = chain.call(POINT_EVALUATION, versioned_hash + z + bytes(32) + infinity + infinity)
     modulus = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
     assert output == encode(["uint256", "uint256"], [4096, modulus])
+    with pytest.raises(ExecutionReverted):  # p(z) = 1 is false
+        chain.call(POINT_EVALUATION, versioned_hash + z + (1).to_bytes(32, "big") + infinity + infinity)
 
 
 def test_calls_to_an_address_without_code(chain: Chain, probe: Contract) -> None:

@@ -98,7 +98,7 @@ class ContractFunction:
         output = self.contract.chain.call(
             self.contract.address,
             self.calldata(*args),
-            sender=None if sender is None else sender.address,
+            sender=sender,
             value=value,
         )
         values = _python_values(entry["outputs"], decode(_types(entry["outputs"]), output))

@@ -38,13 +38,17 @@ the project carries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import rlp
-from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
+from eth.abc import BlockAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
+from eth.exceptions import VMError
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address as EvmAddress
 from eth_typing import BlockNumber
@@ -52,12 +56,43 @@ from eth_typing import BlockNumber
 from faultproof.chain.accounts import DEV_BALANCE, Account, Address, dev_accounts
 from faultproof.chain.interface import Block, Chain, Log, Receipt, Transaction, sign
 from faultproof.errors import ChainError
+from faultproof.preimage.precompiles import POINT_EVALUATION, precompile_address, run_precompile
 
 CHAIN_ID = 31337  # the usual dev chain id (anvil's)
 GENESIS_TIMESTAMP = 1_700_000_000
 BLOCK_TIME = 12  # seconds between blocks, as on mainnet
 GAS_LIMIT = 60_000_000
 INITIAL_BASE_FEE = 10**9  # EIP-1559's initial base fee
+
+
+def _point_evaluation(computation: ComputationAPI) -> ComputationAPI:
+    """EIP-4844's precompile as ``faultproof.preimage.precompiles`` runs it: the same check as
+    py-evm's, over a trusted setup loaded once instead of on every call (about 2 s each)."""
+    address = precompile_address(POINT_EVALUATION)
+    result = run_precompile(address, computation.msg.data_as_bytes, computation.get_gas_remaining())
+    computation.consume_gas(result.gas, reason="point evaluation")  # out of gas if it needs more
+    if not result.success:
+        raise VMError("point evaluation failed")
+    computation.output = result.returndata
+    return computation
+
+
+class _Computation(PragueComputation):
+    # py-evm declares the precompile table as an attribute and reads it from the class.
+    _precompiles: dict[EvmAddress, Callable[[ComputationAPI], ComputationAPI]] = {  # noqa: RUF012
+        **PragueComputation.get_precompiles(),
+        EvmAddress(precompile_address(POINT_EVALUATION)): _point_evaluation,
+    }
+
+
+class _State(PragueState):
+    computation_class = _Computation
+
+
+class DevPragueVM(PragueVM):
+    """Prague as py-evm runs it, with a point evaluation that does not reload the trusted setup."""
+
+    _state_class = _State
 
 
 class EmbeddedChain(Chain):
@@ -68,7 +103,7 @@ class EmbeddedChain(Chain):
         self.chain_id = CHAIN_ID
         self.accounts = accounts or dev_accounts()
         chain_class = MiningChain.configure(
-            __name__="FaultproofDevChain", vm_configuration=((0, PragueVM),), chain_id=CHAIN_ID
+            __name__="FaultproofDevChain", vm_configuration=((0, DevPragueVM),), chain_id=CHAIN_ID
         )
         genesis: dict[str, Any] = {
             "coinbase": bytes(20),

@@ -147,7 +147,12 @@ class Chain(ABC):
     # -- calls and transactions -------------------------------------------------------------------
 
     def call(
-        self, to: bytes | str, data: bytes = b"", *, sender: bytes | str | None = None, value: int = 0
+        self,
+        to: bytes | str,
+        data: bytes = b"",
+        *,
+        sender: Account | bytes | str | None = None,
+        value: int = 0,
     ) -> bytes:
         """Execute ``data`` against ``to`` without a transaction (``eth_call`` on ``latest``): on the
         latest block's state, seeing its ``block.number`` and ``block.timestamp``.
@@ -158,6 +163,8 @@ class Chain(ABC):
         target = Address(to)
         if data:
             self._expect_code(target)
+        if isinstance(sender, Account):
+            sender = sender.address
         origin = Address(sender) if sender is not None else self.accounts[0].address
         success, output = self._execute_call(origin, target, data, value)
         if not success:

@@ -23,6 +23,9 @@ from faultproof.errors import ChainError
 from faultproof.jsonrpc import JsonRpcClient
 from faultproof.preimage.hints import encode_header, encode_receipt
 
+# JSON-RPC error codes that blame the request, not the execution (parse error, invalid request,
+# method not found, invalid params): any other eth_call error is the execution failing.
+REQUEST_ERRORS = (-32700, -32600, -32601, -32602)
 RECEIPT_POLL_INTERVAL = 0.05  # seconds between receipt polls while a transaction is pending
 
 # EIP-7623: a transaction pays at least 21000 + 10 per calldata token (a zero byte is one token,
@@ -54,6 +57,8 @@ class JsonRpcChain(Chain):
         signed = sign(transaction, self.chain_id, nonce, self.block().base_fee)
         transaction_hash = self._rpc.call("eth_sendRawTransaction", _hex(signed.encode()))
         reply = self._wait_for_receipt(transaction_hash)
+        # None for a failed creation, for which geth still names the address it would have had.
+        created = reply.get("contractAddress") if _quantity(reply["status"]) else None
         receipt = Receipt(
             transaction_hash=_data(reply["transactionHash"]),
             status=_quantity(reply["status"]),
@@ -62,7 +67,7 @@ class JsonRpcChain(Chain):
             gas_used=_quantity(reply["gasUsed"]),
             execution_gas=self._execution_gas(transaction, _quantity(reply["gasUsed"]), transaction_hash),
             logs=tuple(_log(entry) for entry in reply["logs"]),
-            contract_address=Address(reply["contractAddress"]) if reply.get("contractAddress") else None,
+            contract_address=Address(created) if created else None,
         )
         if receipt.status:
             return receipt, b""
@@ -72,17 +77,17 @@ class JsonRpcChain(Chain):
         return receipt, revert_data
 
     def _eth_call(self, request: dict[str, str], block: str) -> tuple[bool, bytes]:
+        """(success, output or revert data); an execution that fails without data (an invalid
+        opcode, out of gas) fails with none, as on the embedded chain."""
         reply = self._rpc.reply("eth_call", request, block)
         error = reply.get("error")
         if error is None:
             return True, _data(reply.get("result") or "0x")
-        data = error.get("data") if isinstance(error, dict) else None
-        if isinstance(data, str) and data.startswith("0x"):
-            return False, _data(data)  # a revert, with its data
-        message = error.get("message", error) if isinstance(error, dict) else error
-        if "revert" in str(message):
-            return False, b""  # a revert without data
-        raise ChainError(f"JSON-RPC eth_call to {self.url}: {message}")
+        if not isinstance(error, dict) or error.get("code") in REQUEST_ERRORS:
+            message = error.get("message", error) if isinstance(error, dict) else error
+            raise ChainError(f"JSON-RPC eth_call to {self.url}: {message}")
+        data = error.get("data")
+        return False, _data(data) if isinstance(data, str) and data.startswith("0x") else b""
 
     def _wait_for_receipt(self, transaction_hash: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.timeout
