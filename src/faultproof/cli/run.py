@@ -87,7 +87,7 @@ def _host_process(
 @click.option(
     "--debug-info",
     default="",
-    help="Also write {\"memory_used\": \"0x…\"} (bytes of allocated pages) here, as challengers ask for.",
+    help='Also write {"memory_used": "0x…"} (bytes of allocated pages) here, as challengers ask for.',
 )
 @click.option(
     "--host-timeout",

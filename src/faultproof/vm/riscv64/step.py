@@ -697,9 +697,7 @@ def execute_mmap(state: RiscvState) -> None:
         syscall_result(state, hint)
 
 
-def execute_read(
-    state: RiscvState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int
-) -> None:
+def execute_read(state: RiscvState, memory: StepMemory, io: StepIO, fd: int, buffer: int, count: int) -> None:
     if fd == FD_STDIN:
         syscall_result(state, 0)
     elif fd == FD_HINT_READ:
