@@ -656,3 +656,14 @@ def test_a_preimage_too_large_for_one_call() -> None:
     data = sample(126_001)
     with pytest.raises(PreimageUploadError, match="large preimage proposal"):
         step_part_upload(proof_reading(keccak256_key(data), data, 0), CONTEXT, bytes(20))
+
+
+def test_a_part_the_oracle_refuses_is_an_upload_error(oracle: Contract, blob: tuple[bytes, bytes]) -> None:
+    data, commitment = blob
+    z = blob_field_element_point(9)
+    proof_of_another_element, _ = compute_kzg_proof(data, blob_field_element_point(10))
+    step = proof_reading(blob_key(commitment, z), data[32 * 9 : 32 * 10], 0)
+    evidence = BlobEvidence(commitment, z, proof_of_another_element)
+    match = r"^loadBlobPreimagePart refused the part at offset 0 of blob key 0x05.*InvalidProof\(\)$"
+    with pytest.raises(PreimageUploadError, match=match):
+        load_step_part(oracle, step, CONTEXT, oracle.chain.accounts[0], evidence=evidence)

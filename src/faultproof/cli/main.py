@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "faultproof.cli.programs",
     "faultproof.cli.examples",
     "faultproof.cli.host",
+    "faultproof.cli.onchain",
 ]
 
 USAGE_ERROR_STATUS = 2

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faultproof.chain.interface import DEFAULT_GAS_LIMIT
-from faultproof.errors import EvidenceNotFound, InvalidPreimageKey, PreimageUploadError
+from faultproof.errors import EvidenceNotFound, ExecutionReverted, InvalidPreimageKey, PreimageUploadError
 from faultproof.ints import be64
 from faultproof.preimage.keys import (
     ADDRESS_SIZE,
@@ -137,12 +137,18 @@ def load_step_part(
 
     Checks that the oracle then serves exactly the part the proof's stream has at its offset; a
     precompile whose onchain result differs from the proof's value fails here
-    (``PreimageUploadError``). A loader that reverts raises ``ExecutionReverted``.
+    (``PreimageUploadError``), as does a loader that reverts.
     """
     upload = step_part_upload(proof, local_context, sender.address, store, evidence)
     if upload is None:
         return None
-    getattr(oracle, upload.function).transact(*upload.args, sender=sender, gas=upload.gas)
+    try:
+        getattr(oracle, upload.function).transact(*upload.args, sender=sender, gas=upload.gas)
+    except ExecutionReverted as reverted:
+        raise PreimageUploadError(
+            f"{upload.function} refused the part at offset {upload.offset} of {describe_key(upload.key)}: "
+            f"{reverted}"
+        ) from reverted
     served = oracle.readPreimage(upload.key, upload.offset)
     if tuple(served) != (upload.part, upload.part_length):
         raise PreimageUploadError(
