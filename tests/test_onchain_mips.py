@@ -212,6 +212,7 @@ def check_failure(onchain: Onchain, state_data: bytes, proof_data: bytes, failur
 
 FIRST_OF_EACH_KIND = 3
 EVERY = 4999  # a prime, so the sample drifts through every loop of the programs
+MAX_STEPS = 3_000_000
 PREIMAGE_SYSCALLS = {(4003, 5), (4004, 6)}
 
 
@@ -233,30 +234,76 @@ def step_kind(insn: int, registers: list[int]) -> tuple[int | str, ...]:
     return (op,)
 
 
-def run_onchain_differential(
-    vm: MipsVM, check: Callable[[StepProof], None], every: int = EVERY, max_steps: int = 3_000_000
-) -> Counter[tuple[int | str, ...]]:
-    """Run to exit; prove and check on chain the first steps of every kind, every preimage read
-    and key write, and every ``every``-th step. Returns how many steps of each kind were checked."""
-    checked: Counter[tuple[int | str, ...]] = Counter()
-    executed: set[tuple[int | str, ...]] = set()
+Kind = tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The steps of a program run that are checked on chain, found by one reference run."""
+
+    steps: tuple[int, ...]  # step counters before the sampled steps, ascending
+    kinds: dict[int, Kind]  # the kind of each sampled step
+    executed: frozenset[Kind]  # every kind of step the program executes
+
+    def checked(self) -> Counter[Kind]:
+        return Counter(self.kinds[step] for step in self.steps)
+
+    def first_of_each_kind(self) -> tuple[int, ...]:
+        firsts: dict[Kind, int] = {}
+        for step in self.steps:
+            firsts.setdefault(self.kinds[step], step)
+        return tuple(sorted(firsts.values()))
+
+
+PROGRAM_HOSTS: dict[str, Callable[[], OracleHost]] = {
+    "hello": OracleHost.in_memory,
+    "claim": claim_host,
+    "alloc": lambda: OracleHost.in_memory({local_key(0): be64(3), local_key(1): be64(65536)}),
+    "entry": OracleHost.in_memory,
+}
+_samples: dict[Path, Sample] = {}
+
+
+def program_sample(elf: Path, host: OracleHost) -> Sample:
+    """The first steps of every kind, every preimage read and key write, every ``EVERY``-th step
+    (cached per program: the reference run that classifies each step is the slow part)."""
+    if elf in _samples:
+        return _samples[elf]
+    vm = load_program(elf, host)
+    seen: Counter[Kind] = Counter()
+    kinds: dict[int, Kind] = {}
     while not vm.exited:
-        assert vm.step_count < max_steps, "program did not exit"
+        assert vm.step_count < MAX_STEPS, "program did not exit"
         kind = step_kind(vm.instruction_at(vm.pc), vm.state.registers)
-        executed.add(kind)
-        if checked[kind] < FIRST_OF_EACH_KIND or kind[1:] in PREIMAGE_SYSCALLS or vm.step_count % every == 0:
-            proof = vm.step(proof=True)
-            assert proof is not None
-            check(proof)
-            checked[kind] += 1
-        else:
-            vm.step()
-    # The exited state steps to itself, proof-less.
+        if seen[kind] < FIRST_OF_EACH_KIND or kind[1:] in PREIMAGE_SYSCALLS or vm.step_count % EVERY == 0:
+            kinds[vm.step_count] = kind
+        seen[kind] += 1
+        vm.step()
+    sample = Sample(tuple(sorted(kinds)), kinds, frozenset(seen))
+    _samples[elf] = sample
+    return sample
+
+
+def run_to(vm: MipsVM, step: int) -> None:
+    """Plain execution (the fast engine) until the step counter is ``step``."""
+    while vm.step_count < step and not vm.exited:
+        vm.run(step - vm.step_count)
+    assert vm.step_count == step, "the program exited early"
+
+
+def check_steps(vm: MipsVM, steps: tuple[int, ...], check: Callable[[StepProof], None]) -> None:
+    """Prove the steps after the given step counters and check each; then run to the exit and
+    check the exited state, which steps to itself, proof-less."""
+    for step in steps:
+        run_to(vm, step)
+        proof = vm.step(proof=True)
+        assert proof is not None
+        check(proof)
+    while not vm.exited:
+        vm.run(MAX_STEPS)
     proof = vm.step(proof=True)
     assert proof is not None and proof.pre == proof.post
     check(proof)
-    assert executed == set(checked), "every kind of step executed was checked"
-    return checked
 
 
 def load_program(elf: Path, host: OracleHost | None = None) -> MipsVM:
@@ -265,43 +312,53 @@ def load_program(elf: Path, host: OracleHost | None = None) -> MipsVM:
     return vm
 
 
-def alloc_host() -> OracleHost:
-    return OracleHost.in_memory({local_key(0): be64(3), local_key(1): be64(65536)})
+def run_program(
+    name: str,
+    elves: dict[str, Path],
+    check: Callable[[StepProof], None],
+    steps: tuple[int, ...] | None = None,
+) -> tuple[MipsVM, Sample]:
+    """The program's sample (or the given ``steps``) checked on chain; every kind of step the
+    program executes is in the sample."""
+    sample = program_sample(elves[name], PROGRAM_HOSTS[name]())
+    assert sample.executed == set(sample.checked())
+    vm = load_program(elves[name], PROGRAM_HOSTS[name]())
+    check_steps(vm, sample.steps if steps is None else steps, check)
+    return vm, sample
 
 
 def test_hello(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    vm = load_program(mips_elves["hello"])
-    checked = run_onchain_differential(vm, onchain.check)
+    vm, sample = run_program("hello", mips_elves, onchain.check)
     assert bytes(vm.stdout) == b"hello world!\n" and vm.exit_code == 0
-    assert ("syscall", 4004, 1) in checked and ("syscall", 4246) in checked
+    assert {("syscall", 4004, 1), ("syscall", 4246)} <= sample.executed
 
 
 def test_claim(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    vm = load_program(mips_elves["claim"], claim_host())
-    checked = run_onchain_differential(vm, onchain.check)
+    vm, sample = run_program("claim", mips_elves, onchain.check)
     assert bytes(vm.stdout).endswith(b"claim 216172769228894212 is good!\n") and vm.exit_code == 0
     # Local keys (three) and keccak keys (four), each with its length prefix: all read on chain.
+    checked = sample.checked()
     assert checked[("syscall", 4003, 5)] >= (3 + 4) * 3
     assert checked[("syscall", 4004, 6)] >= 7 * 8
 
 
 def test_claim_false(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    """The negative variant ends in Invalid (status 1) on chain too."""
+    """The negative variant (another local input) ends in Invalid (status 1) on chain too: the
+    steps of claim's sample, in another dispute's local context."""
+    sample = program_sample(mips_elves["claim"], claim_host())
     vm = load_program(mips_elves["claim"], claim_host(5))
-    context = bytes([0x44]) * 32  # another dispute, another local context
-    run_onchain_differential(vm, lambda proof: onchain.check(proof, context), every=49_999)
+    context = bytes([0x44]) * 32
+    check_steps(vm, sample.steps, lambda proof: onchain.check(proof, context))
     assert vm.exit_code == 1 and vm.state_hash()[0] == 1
 
 
 def test_alloc(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    vm = load_program(mips_elves["alloc"], alloc_host())
-    checked = run_onchain_differential(vm, onchain.check)
-    assert vm.exit_code == 0 and checked[("syscall", 4090)] >= FIRST_OF_EACH_KIND
+    vm, sample = run_program("alloc", mips_elves, onchain.check)
+    assert vm.exit_code == 0 and sample.checked()[("syscall", 4090)] >= FIRST_OF_EACH_KIND
 
 
 def test_entry(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    vm = load_program(mips_elves["entry"])
-    run_onchain_differential(vm, onchain.check)
+    vm, _ = run_program("entry", mips_elves, onchain.check)
     assert bytes(vm.stdout) == b"entry ok\n" and vm.exit_code == 0
 
 
@@ -516,38 +573,30 @@ def test_another_part_gives_another_post_state(onchain: Onchain) -> None:
 
 def test_log_is_the_post_witness(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
     """The first step of every kind that claim executes, mined: one LOG0 whose data is the 226-byte
-    post-state witness, whose status hash the step returned."""
+    post-state witness, whose status hash the step returned; an exited state logs itself."""
     vm = load_program(mips_elves["claim"], claim_host())
-    logged: set[tuple[int | str, ...]] = set()
-    while not vm.exited:
-        kind = step_kind(vm.instruction_at(vm.pc), vm.state.registers)
-        if kind in logged:
-            vm.step()
-            continue
-        logged.add(kind)
-        proof = vm.step(proof=True)
-        assert proof is not None
+
+    def check(proof: StepProof) -> None:
         onchain.load_for(proof)
         calldata = onchain.calldata(proof.state_data, proof.proof_data)
         receipt = onchain.chain.transact(onchain.mips.address, calldata, sender=onchain.caller)
         (log,) = receipt.logs
         assert log.address == onchain.mips.address and log.topics == ()
-        assert log.data == vm.witness() and status_hash(log.data) == proof.post
-    assert len(logged) > 40
-    # An exited state logs itself.
-    proof = vm.step(proof=True)
-    assert proof is not None
-    receipt = onchain.chain.transact(onchain.mips.address, onchain.calldata(proof.state_data, b""))
-    assert [log.data for log in receipt.logs] == [proof.state_data]
+        assert log.data == (vm.witness() if proof.pre != proof.post else proof.state_data)
+        assert status_hash(log.data) == proof.post
+
+    sample = program_sample(mips_elves["claim"], claim_host())
+    check_steps(vm, sample.first_of_each_kind(), check)
+    assert len(sample.first_of_each_kind()) == len(sample.executed) > 40
 
 
 # -- (e) JSON-RPC: anvil ------------------------------------------------------------------------------
 
 
 def test_claim_on_anvil(anvil_onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    vm = load_program(mips_elves["claim"], claim_host())
-    checked = run_onchain_differential(vm, anvil_onchain.check, every=19_997)
-    assert vm.exit_code == 0 and checked[("syscall", 4003, 5)] >= 21
+    """claim's sample, preimage reads included, on anvil."""
+    vm, sample = run_program("claim", mips_elves, anvil_onchain.check)
+    assert vm.exit_code == 0 and sample.checked()[("syscall", 4003, 5)] >= 21
 
 
 def test_log_and_gas_on_anvil(anvil_onchain: Onchain, onchain: Onchain) -> None:
