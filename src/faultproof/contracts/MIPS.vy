@@ -11,7 +11,8 @@
         operands, branch, memory, ALU, the step-12 dispatch, write back), with the state in
         local variables; the parts without state keep the reference's names (_execute_alu,
         _execute_special, _execute_load_store, _execute_hilo, _branch_taken, _sys_mmap, ...).
-        faultproof/vm/mips32/verifier.py is the executable model of this contract.
+        faultproof/vm/mips32/verifier.py is the executable model of this contract. Local
+        preimage keys are localized by PreimageKeyLib, the module the RISCV verifier shares.
 
         Calldata (§4.2). Canonical layout only: head words 0x60 and 0x180 and a state length of
         226, else an empty revert; the declared proof bytes must lie within calldata (the check
@@ -70,6 +71,7 @@
         slots in the oracle: about 9,000).
 """
 
+import PreimageKeyLib
 
 M32: constant(uint256) = 2**32 - 1
 M64: constant(uint256) = 2**64 - 1
@@ -121,8 +123,6 @@ BRANCH_IN_DELAY_SLOT: constant(uint256) = 2
 JUMP_IN_DELAY_SLOT: constant(uint256) = 3
 DIVISION_BY_ZERO: constant(uint256) = 4
 SHORT_CALLDATA: constant(uint256) = 5
-
-LOCAL_KEY_TYPE: constant(uint256) = 1  # preimage-oracle.md §1
 
 
 interface IPreimageOracle:
@@ -907,8 +907,8 @@ def _read_preimage(
     alignment: uint256 = buffer & 3
     mem: uint256 = self._unproven_word(word_address, DATA_PROOF)
     oracle_key: bytes32 = key
-    if convert(key, uint256) >> 248 == LOCAL_KEY_TYPE:
-        oracle_key = self._localize(key, local_context)
+    if convert(key, uint256) >> PreimageKeyLib.KEY_TYPE_SHIFT == PreimageKeyLib.LOCAL_KEY_TYPE:
+        oracle_key = PreimageKeyLib.localize(key, local_context)
     part: bytes32 = empty(bytes32)
     part_length: uint256 = 0
     part, part_length = staticcall IPreimageOracle(ORACLE).readPreimage(oracle_key, offset)
@@ -918,14 +918,6 @@ def _read_preimage(
     mask: uint256 = ((1 << (length << 3)) - 1) << amount
     data: uint256 = (convert(part, uint256) >> (256 - (length << 3))) << amount
     return length, self._update_word(root, word_address, DATA_PROOF, (mem & ~mask) | data)
-
-
-@view
-@internal
-def _localize(key: bytes32, local_context: bytes32) -> bytes32:
-    """A local key bound to the caller and its local context (preimage-oracle.md §2.1)."""
-    digest: uint256 = convert(keccak256(concat(key, convert(msg.sender, bytes32), local_context)), uint256)
-    return convert((digest & (2**248 - 1)) | (LOCAL_KEY_TYPE << 248), bytes32)
 
 
 @view
