@@ -15,7 +15,8 @@ data: the 32-byte code of Appendix A, or nothing for malformed calldata (§4.2).
 (5) tampering: no flipped byte of a witness or a proof slot gives the honest post hash;
 (6) whole programs: the riscv64 builds of the Go examples, steps sampled so that every instruction
     class and syscall they execute is proven on chain, preimage reads included;
-(7) the same differential sample against anvil over JSON-RPC.
+(7) the contract compiled by Vyper's other (legacy) pipeline agrees too;
+(8) the same differential sample against anvil over JSON-RPC.
 
 Preimage parts are loaded into the real ``PreimageOracle`` before a step reads them, with the
 loader for the key's type; local keys by ``loadLocalData`` from the account that then calls
@@ -714,7 +715,36 @@ def test_hello_every_step(onchain: Onchain, riscv_elves: dict[str, Path]) -> Non
     assert coverage.proven == coverage.steps
 
 
-# == (7) anvil ====================================================================================
+# == (7) the other Vyper pipeline ===================================================================
+
+
+@pytest.fixture(scope="module")
+def legacy(onchain: Onchain) -> Onchain:
+    """RISCV.vy compiled by Vyper's legacy pipeline (the project's default settings), beside the
+    Venom build on the same chain and oracle: both compilations must implement the same step."""
+    riscv = onchain.chain.deploy(compile_contract("RISCV", CompilerSettings()), onchain.oracle.address)
+    return Onchain(onchain.chain, onchain.oracle, riscv, onchain.sender)
+
+
+def test_legacy_pipeline_vectors_and_reverts(legacy: Onchain) -> None:
+    for vm, post in ((vector_c_vm(), C_POST_HASH), (vector_d_vm(), D_POST_HASH)):
+        proof = vm.step(proof=True)
+        assert proof is not None
+        calldata = verifier.step_calldata(proof.state_data, proof.proof_data, bytes(32))
+        assert legacy.agree(calldata) == Outcome(post=bytes.fromhex(post))
+    for name, calldata in malformed_calldata().items():
+        assert legacy.agree(calldata) == Outcome(revert=b""), name
+    for name, (insn, registers, fields, code) in REVERTS.items():
+        assert legacy.agree(calldata_of(make_vm(insn, registers, **fields))) == Outcome.failed(code), name
+
+
+@settings(max_examples=100, database=None, derandomize=True)
+@given(case=st.one_of(random_steps(), random_steps(ecall_only=True)))
+def test_legacy_pipeline_random_steps(legacy: Onchain, case: RandomStep) -> None:
+    check_random_step(legacy, case)
+
+
+# == (8) anvil ====================================================================================
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,19 @@
         zero as RISC-V does).
 
         Gas (execution gas of a step, measured by benchmarks/step_gas.py):
-        ALU about 16,100, load 24,200, store 31,400, straddling store 46,500, syscall 16,900;
-        each memory proof folds 59 levels (about 6,500 gas), LOG0 of the witness costs 3,271.
-        Compiled with Venom (CompilerSettings(experimental_codegen=True)), optimize "gas": 8.9 KB.
+        ALU 16,600, load 24,500, store 30,200, branch 16,800, syscall 18,000 (44,200 for a
+        16-byte store across two leaves), preimage read 40,800 (medians over the Go examples).
+        A memory proof folds 59 levels (about 6,700 gas; VERIFY and REROOT of a store run side by
+        side, about 8,500 for both); the LOG0 of the witness costs 3,271.
+        Compiled with Venom (CompilerSettings(experimental_codegen=True)), optimize "gas": 10.8 KB.
         What was measured on the way (execution gas, same steps):
-        - legacy codegen: 22.6 KB of code and 30-60% more gas; optimize "codesize": 1-4% more;
+        - legacy codegen: 19.5 KB of code and 55-70% more gas; optimize "codesize": within 0.1%;
         - memory proof fold: a loop 12,400 gas per proof, fully unrolled 6,000 but 16 KB more
           memory (every `concat` gets its own buffer), one call per level 7,900, branch-free
-          select 6,700, groups of 3-8 levels per call 6,900-7,200 with 4 the best; reading
+          select 6,700, groups of 3-8 levels per call 6,700-7,200 with 4 the best; reading
           siblings with extract32 instead of an array: 2,000 more;
+        - VERIFY and REROOT as two folds: stores 1,600 more, straddling stores 4,000 more; an AMO
+          verifies its slot once (its store's VERIFY is the load's);
         - handlers that take and return the whole state struct: 47 KB of memory (every call site
           reserves the struct twice), about 4,700 gas more per step than returning what changed.
 """
@@ -429,7 +433,7 @@ def _root_from_proof(slot: uint256, addr: uint256, leaf: bytes32) -> bytes32:
 @pure
 @internal
 def _fold_levels(node: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, s3: bytes32, path: uint256) -> bytes32:
-    """4 levels of a fold: sibling `s{k}` is right of the node if bit k of `path` is 0."""
+    """4 levels of a fold: sibling `s{k}` is on the right if bit k of `path` is 0."""
     n: bytes32 = node
     if path & 1 == 0:
         n = keccak256(concat(n, s0))
@@ -453,7 +457,7 @@ def _fold_levels(node: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, s3: bytes
 @pure
 @internal
 def _fold_levels_3(node: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, path: uint256) -> bytes32:
-    """3 levels of a fold: sibling `s{k}` is right of the node if bit k of `path` is 0."""
+    """3 levels of a fold: sibling `s{k}` is on the right if bit k of `path` is 0."""
     n: bytes32 = node
     if path & 1 == 0:
         n = keccak256(concat(n, s0))
@@ -468,6 +472,78 @@ def _fold_levels_3(node: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, path: u
     else:
         n = keccak256(concat(s2, n))
     return n
+
+
+@pure
+@internal
+def _fold_pair_levels(old: bytes32, new: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, s3: bytes32, s4: bytes32, path: uint256) -> (bytes32, bytes32):
+    """5 levels of two folds over the same siblings (VERIFY and REROOT at once)."""
+    o: bytes32 = old
+    n: bytes32 = new
+    if path & 1 == 0:
+        o = keccak256(concat(o, s0))
+        n = keccak256(concat(n, s0))
+    else:
+        o = keccak256(concat(s0, o))
+        n = keccak256(concat(s0, n))
+    if path & 2 == 0:
+        o = keccak256(concat(o, s1))
+        n = keccak256(concat(n, s1))
+    else:
+        o = keccak256(concat(s1, o))
+        n = keccak256(concat(s1, n))
+    if path & 4 == 0:
+        o = keccak256(concat(o, s2))
+        n = keccak256(concat(n, s2))
+    else:
+        o = keccak256(concat(s2, o))
+        n = keccak256(concat(s2, n))
+    if path & 8 == 0:
+        o = keccak256(concat(o, s3))
+        n = keccak256(concat(n, s3))
+    else:
+        o = keccak256(concat(s3, o))
+        n = keccak256(concat(s3, n))
+    if path & 16 == 0:
+        o = keccak256(concat(o, s4))
+        n = keccak256(concat(n, s4))
+    else:
+        o = keccak256(concat(s4, o))
+        n = keccak256(concat(s4, n))
+    return o, n
+
+
+@pure
+@internal
+def _fold_pair_levels_4(old: bytes32, new: bytes32, s0: bytes32, s1: bytes32, s2: bytes32, s3: bytes32, path: uint256) -> (bytes32, bytes32):
+    """4 levels of two folds over the same siblings (VERIFY and REROOT at once)."""
+    o: bytes32 = old
+    n: bytes32 = new
+    if path & 1 == 0:
+        o = keccak256(concat(o, s0))
+        n = keccak256(concat(n, s0))
+    else:
+        o = keccak256(concat(s0, o))
+        n = keccak256(concat(s0, n))
+    if path & 2 == 0:
+        o = keccak256(concat(o, s1))
+        n = keccak256(concat(n, s1))
+    else:
+        o = keccak256(concat(s1, o))
+        n = keccak256(concat(s1, n))
+    if path & 4 == 0:
+        o = keccak256(concat(o, s2))
+        n = keccak256(concat(n, s2))
+    else:
+        o = keccak256(concat(s2, o))
+        n = keccak256(concat(s2, n))
+    if path & 8 == 0:
+        o = keccak256(concat(o, s3))
+        n = keccak256(concat(n, s3))
+    else:
+        o = keccak256(concat(s3, o))
+        n = keccak256(concat(s3, n))
+    return o, n
 
 @view
 @internal
@@ -502,9 +578,31 @@ def _load_leaf(addr: uint256, slot: uint256, root: bytes32) -> uint256:
 @view
 @internal
 def _store_leaf(addr: uint256, leaf: uint256, slot: uint256, root: bytes32) -> bytes32:
-    """VERIFY, then REROOT (§3.3): the root with the leaf at `addr` replaced by `leaf`."""
-    self._load_leaf(addr, slot, root)
-    return self._root_from_proof(slot, addr, convert(leaf, bytes32))
+    """VERIFY, then REROOT (§3.3): the root with the leaf at `addr` replaced by `leaf`. Both
+    folds run side by side over the siblings, read once."""
+    start: uint256 = PROOF_DATA_START + slot * MEMORY_PROOF_SIZE
+    if start + MEMORY_PROOF_SIZE > len(msg.data):
+        if self._root_from_short_proof(slot, addr, self._proof_word(slot, 0)) != root:
+            self._revert(ERR_MEMORY_PROOF)
+        return self._root_from_short_proof(slot, addr, convert(leaf, bytes32))
+    p: bytes32[60] = abi_decode(slice(msg.data, start, MEMORY_PROOF_SIZE), bytes32[60])
+    old: bytes32 = p[0]
+    new: bytes32 = convert(leaf, bytes32)
+    old, new = self._fold_pair_levels(old, new, p[1], p[2], p[3], p[4], p[5], addr >> 5)
+    old, new = self._fold_pair_levels(old, new, p[6], p[7], p[8], p[9], p[10], addr >> 10)
+    old, new = self._fold_pair_levels(old, new, p[11], p[12], p[13], p[14], p[15], addr >> 15)
+    old, new = self._fold_pair_levels(old, new, p[16], p[17], p[18], p[19], p[20], addr >> 20)
+    old, new = self._fold_pair_levels(old, new, p[21], p[22], p[23], p[24], p[25], addr >> 25)
+    old, new = self._fold_pair_levels(old, new, p[26], p[27], p[28], p[29], p[30], addr >> 30)
+    old, new = self._fold_pair_levels(old, new, p[31], p[32], p[33], p[34], p[35], addr >> 35)
+    old, new = self._fold_pair_levels(old, new, p[36], p[37], p[38], p[39], p[40], addr >> 40)
+    old, new = self._fold_pair_levels(old, new, p[41], p[42], p[43], p[44], p[45], addr >> 45)
+    old, new = self._fold_pair_levels(old, new, p[46], p[47], p[48], p[49], p[50], addr >> 50)
+    old, new = self._fold_pair_levels(old, new, p[51], p[52], p[53], p[54], p[55], addr >> 55)
+    old, new = self._fold_pair_levels_4(old, new, p[56], p[57], p[58], p[59], addr >> 60)
+    if old != root:
+        self._revert(ERR_MEMORY_PROOF)
+    return new
 
 
 # -- instruction fields and immediates (§5) -----------------------------------------------------
@@ -647,6 +745,13 @@ def _load(root: bytes32, addr: uint256, size: uint256, signed: bool) -> uint256:
     window: uint256 = self._load_leaf(left, DATA_SLOT, root) << (offset * 8)
     if right != left:
         window |= self._load_leaf(right, DATA_RIGHT_SLOT, root) >> ((32 - offset) * 8)
+    return self._little_endian(window, size, signed)
+
+
+@pure
+@internal
+def _little_endian(window: uint256, size: uint256, signed: bool) -> uint256:
+    """The `size` bytes at the top of `window` as a little-endian integer, sign-extended if asked."""
     mask: uint256 = unsafe_sub(ONE << (size * 8), 1)
     val: uint256 = self._byte_swap64(window >> 192) & mask
     if signed:
@@ -1016,9 +1121,13 @@ def _execute_amo(root: bytes32, reservation: uint256, insn: uint256) -> (bytes32
     operand: uint256 = self._register(self._rs2(insn))
     if size == 4:
         operand = self._sext32(operand)
-    old: uint256 = self._load(root, addr, size, True)
     if operation & 3 != 0 and operation != 1:
+        self._load(root, addr, size, True)  # the load, and its proof, come first (§6.9)
         self._revert(ERR_UNKNOWN_AMO)
+    # LOAD, then STORE through the same slot against the same root, which the store verifies: the
+    # load's own VERIFY would repeat it. (Naturally aligned, the access is inside one leaf.)
+    leaf: uint256 = convert(self._proof_word(DATA_SLOT, 0), uint256)
+    old: uint256 = self._little_endian(leaf << ((addr & 31) * 8), size, True)
     return self._store(root, addr, size, self._amo_result(operation, old, operand)), old, reservation
 
 
