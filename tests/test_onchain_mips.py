@@ -13,9 +13,14 @@ from the account that then calls ``step`` (both localize with ``msg.sender``), k
     (hypothesis): VM, stateless verifier and contract agree, and where the verifier raises, the
     contract reverts with the revert data of §4.3;
 (c) tampering: no single changed byte of the witness or of a memory proof yields the honest
-    post-state hash;
+    post-state hash (the contract reverts, or returns another hash) — except the witness bytes a
+    step overwrites without reading them (a load's destination register, $a3 of a syscall, the
+    preimage offset and the key bytes a key write shifts out): they make another pre-state with
+    the same successor, which the game never confuses with the honest one, since the pre-state
+    hash is checked against the claim before ``step`` runs. Every byte on anvil, a sample on the
+    embedded chain;
 (d) the anonymous log of a step is the post-state witness;
-(e) the differential test of (a), on a smaller sample, against anvil over JSON-RPC;
+(e) the differential test of (a), for claim (preimage reads included), against anvil over JSON-RPC;
 (f) the calldata layout of §4.2, byte by byte.
 """
 
@@ -364,7 +369,7 @@ def test_entry(onchain: Onchain, mips_elves: dict[str, Path]) -> None:
 
 @pytest.mark.slow
 def test_hello_every_step(anvil_onchain: Onchain, mips_elves: dict[str, Path]) -> None:
-    """Every step of hello (about 300,000) on chain; on anvil, four calls at a time (~10 min)."""
+    """Every step of hello (about 300,000) on chain; on anvil, four calls at a time (~5 min)."""
     vm = load_program(mips_elves["hello"])
     with ThreadPoolExecutor(4) as pool:
         pending = []
@@ -521,17 +526,17 @@ def sweep_tampering(
             assert result == honest, f"unused proof #1 byte {index - PROOF_SIZE} is not ignored"
 
 
-@pytest.mark.parametrize("case", ["store", "preimage-read", "key-write"])
-def test_tampering(onchain: Onchain, case: str) -> None:
-    """Every witness byte, a sample of proof bytes (every word, every position in a word)."""
-    sweep_tampering(onchain, TAMPER_CASES[case](), (0x01,), PROOF_BYTE_SAMPLE)
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("case", list(TAMPER_CASES))
 def test_tampering_every_byte(anvil_onchain: Onchain, case: str) -> None:
-    """Every witness byte with two masks and every proof byte, on anvil (~1 min)."""
-    sweep_tampering(anvil_onchain, TAMPER_CASES[case](), (0x01, 0xFF), list(range(2 * PROOF_SIZE)))
+    """Every witness byte and every proof byte, on anvil (about 2,000 calls a case, which anvil
+    runs in seconds)."""
+    sweep_tampering(anvil_onchain, TAMPER_CASES[case](), (0x01,), list(range(2 * PROOF_SIZE)))
+
+
+def test_tampering_on_the_embedded_chain(onchain: Onchain) -> None:
+    """The same on the embedded chain, for a store: every witness byte, a sample of proof bytes
+    (every word of both proofs, every position in a word)."""
+    sweep_tampering(onchain, TAMPER_CASES["store"](), (0x01,), PROOF_BYTE_SAMPLE)
 
 
 def test_local_key_is_localized_with_caller_and_context(onchain: Onchain) -> None:
