@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from anvil import running_anvil
 from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain
-from faultproof.contracts import compile_contract
+from faultproof.contracts import CompilerSettings, compile_contract
 from faultproof.crypto import keccak256
 from faultproof.errors import EvidenceNotFound, ExecutionReverted, PreimageUploadError
+from faultproof.onchain.deployment import compile_for_deployment
 from faultproof.onchain.oracle import MAX_PRECOMPILE_RESULT_SIZE, load_step_part, step_part_upload
 from faultproof.preimage.keys import (
     blob_field_element_point,
@@ -95,16 +96,30 @@ def revert_data(call: Any, *args: Any, **kwargs: Any) -> bytes:
 # -- chains -------------------------------------------------------------------------------------------
 
 
-def deploy_oracle(chain: Chain) -> Contract:
-    oracle = chain.deploy(compile_contract("PreimageOracle"))
+LEGACY = CompilerSettings(experimental_codegen=False)
+
+
+def deploy_oracle(chain: Chain, settings: CompilerSettings | None = None) -> Contract:
+    """The oracle as deployed (Venom), or compiled with other ``settings``."""
+    compiled = (
+        compile_for_deployment("PreimageOracle")
+        if settings is None
+        else compile_contract("PreimageOracle", settings)
+    )
+    oracle = chain.deploy(compiled)
     chain.register_errors(*ERRORS)
     return oracle
 
 
 @pytest.fixture
-def oracle() -> Contract:
-    """A fresh oracle on a fresh embedded chain for each test."""
-    return deploy_oracle(EmbeddedChain())
+def oracle(request: pytest.FixtureRequest) -> Contract:
+    """A fresh oracle on a fresh embedded chain for each test: as deployed, or (``BOTH_BUILDS``)
+    also built by Vyper's legacy pipeline."""
+    build = getattr(request, "param", "venom")
+    return deploy_oracle(EmbeddedChain(), LEGACY if build == "legacy" else None)
+
+
+BOTH_BUILDS = pytest.mark.parametrize("oracle", ["venom", "legacy"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -150,12 +165,17 @@ def test_function_selectors_are_upstreams() -> None:
     assert outputs["preimagePartOk(bytes32,uint256)"] == ["bool"]
 
 
-def test_error_selectors_are_upstreams() -> None:
-    runtime = compile_contract("PreimageOracle").runtime_bytecode
+@pytest.mark.parametrize("settings", [None, LEGACY], ids=["venom", "legacy"])
+def test_error_selectors_are_upstreams(settings: CompilerSettings | None) -> None:
+    compiled = (
+        compile_for_deployment("PreimageOracle")
+        if settings is None
+        else compile_contract("PreimageOracle", settings)
+    )
     for signature, selector in ERRORS.items():
         assert keccak256(signature.encode())[:4] == selector
         # Every custom error is raised somewhere: its selector is pushed by the code.
-        assert selector in runtime, signature
+        assert selector in compiled.runtime_bytecode, signature
 
 
 def test_spec_vectors_of_keys() -> None:
@@ -194,6 +214,7 @@ HASH_LOADERS = {
 }
 
 
+@BOTH_BUILDS
 @pytest.mark.parametrize("kind", list(HASH_LOADERS))
 def test_hash_loader_parts_at_every_offset(oracle: Contract, kind: str) -> None:
     loader, derive = HASH_LOADERS[kind]
@@ -246,6 +267,7 @@ def test_hash_loader_takes_the_largest_preimage_and_no_larger(oracle: Contract) 
         oracle.loadKeccak256PreimagePart(0, sample(126_001))
 
 
+@BOTH_BUILDS
 @pytest.mark.parametrize("length", [0, 1, 5, 31])
 def test_a_short_preimage_in_a_non_canonical_encoding(oracle: Contract, length: int) -> None:
     """A short preimage's parts are read from calldata: its position comes from the offset word,
@@ -284,6 +306,7 @@ def test_hash_loader_agrees_with_the_python_parts(
 WORD = bytes(range(0xA1, 0xC1))  # 32 distinct non-zero bytes
 
 
+@BOTH_BUILDS
 def test_local_data_parts_at_every_offset(oracle: Contract) -> None:
     """The stream is BE8(size) ‖ word: all of the word, also the bytes past `size` (as upstream)."""
     sender = oracle.chain.accounts[1]
@@ -378,6 +401,7 @@ def blob_arguments(blob: tuple[bytes, bytes], index: int) -> tuple[int, bytes, b
     return int.from_bytes(z, "big"), y, commitment, proof
 
 
+@BOTH_BUILDS
 def test_blob_parts_at_every_offset(oracle: Contract, blob: tuple[bytes, bytes]) -> None:
     for index in (0, 1, 4095):
         z, y, commitment, proof = blob_arguments(blob, index)
@@ -450,6 +474,7 @@ def test_precompile_results_agree_with_the_python_precompiles(oracle: Contract, 
     assert oracle.preimageLengths(key) == len(value)
 
 
+@BOTH_BUILDS
 def test_precompile_parts_at_every_offset(oracle: Contract) -> None:
     for address, input in ((IDENTITY, sample(0)), (IDENTITY, sample(30)), (IDENTITY, sample(100))):
         value = precompile_value(address, 1000, input)
@@ -463,6 +488,7 @@ def test_precompile_parts_at_every_offset(oracle: Contract) -> None:
         )
 
 
+@BOTH_BUILDS
 def test_a_failing_or_empty_precompile_result(oracle: Contract) -> None:
     # Point evaluation fails on an input that is not 192 bytes: status 0, no return data.
     oracle.loadPrecompilePreimagePart(0, POINT_EVALUATION, 50_000, b"\x01")
@@ -490,6 +516,7 @@ def test_precompile_loader_refuses_a_call_with_too_little_gas(any_oracle: Contra
         )
 
 
+@BOTH_BUILDS
 @pytest.mark.parametrize(
     ("address", "required_gas", "input"),
     [(ECRECOVER, 3000, None), (IDENTITY, 15 + 3 * 125, sample(4000))],

@@ -21,12 +21,12 @@ import click
 from faultproof.chain import Chain, EmbeddedChain, JsonRpcChain
 from faultproof.chain.accounts import Address
 from faultproof.cli.options import vm_option
-from faultproof.contracts import compile_contract
 from faultproof.errors import ChainError, UsageError
 from faultproof.onchain.deployment import (
     ORACLE_CONTRACT,
     VERIFIER_CONTRACTS,
     Deployment,
+    compile_for_deployment,
     deploy,
     read_deployment,
     register_contract_errors,
@@ -137,7 +137,7 @@ def verify_step_command(
     sender = chain.accounts[0]
     with _store(store_path) as store:
         result = verify_step(
-            chain.at(deployment.oracle, compile_contract(ORACLE_CONTRACT)),
+            chain.at(deployment.oracle, compile_for_deployment(ORACLE_CONTRACT)),
             deployment.verifiers[kind],
             proof,
             context,
