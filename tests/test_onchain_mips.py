@@ -418,6 +418,34 @@ def test_syscall_vectors(onchain: Onchain, vector: Vector) -> None:
     replay_vector(onchain, vector)
 
 
+def other_build(settings: CompilerSettings) -> Onchain:
+    chain = EmbeddedChain()
+    oracle = chain.deploy(compile_contract("PreimageOracle"))
+    mips = chain.deploy(compile_contract("MIPS", settings), oracle.address)
+    return Onchain(chain, oracle, mips, chain.accounts[1])
+
+
+def test_legacy_build(mips_elves: dict[str, Path]) -> None:
+    """Built by the legacy pipeline (what compile_contract's default settings give), the contract is
+    the same function: every syscall vector, and the first step of every kind of claim."""
+    legacy = other_build(CompilerSettings())
+    for vector in SYSCALL_VECTORS:
+        replay_vector(legacy, vector)
+    sample = program_sample(mips_elves["claim"], claim_host())
+    check_steps(load_program(mips_elves["claim"], claim_host()), sample.first_of_each_kind(), legacy.check)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "settings", [CompilerSettings(), CompilerSettings(optimize="gas", experimental_codegen=True)]
+)
+def test_other_builds_every_vector(settings: CompilerSettings) -> None:
+    """Every vector, on the legacy build and on Venom optimised for gas."""
+    other = other_build(settings)
+    for vector in [*INSTRUCTION_VECTORS, *SYSCALL_VECTORS]:
+        replay_vector(other, vector)
+
+
 def loadable(case: tuple[MipsVM, dict[bytes, bytes]]) -> bool:
     """loadLocalData takes at most a word: a longer local value has no part on chain."""
     return all(key[0] != 1 or len(value) <= LOCAL_WORD_SIZE for key, value in case[1].items())
