@@ -216,6 +216,16 @@ def test_mining_empty_blocks(chain: Chain) -> None:
     assert last.transactions == () and chain.block_transactions(last.number) == []
 
 
+def test_a_long_chain_keeps_its_gas_limit() -> None:
+    """Nearly empty blocks must not shrink the limit (py-evm's default) until a step no longer fits."""
+    chain = EmbeddedChain()
+    limit = chain.block().gas_limit
+    chain.mine(1500)
+    assert chain.block().gas_limit == limit
+    receipt = chain.transact(chain.accounts[1].address, b"", value=1, gas=limit)
+    assert receipt.status == 1
+
+
 def test_a_block_that_does_not_exist(chain: Chain) -> None:
     with pytest.raises(ChainError, match="no block 1000000"):
         chain.block(1_000_000)

@@ -237,8 +237,13 @@ class EmbeddedChain(Chain):
     # -- py-evm -----------------------------------------------------------------------------------
 
     def _schedule_next_block(self, timestamp: int) -> None:
-        """py-evm stamps a new pending header with the wall clock; ours follow the chain's own clock."""
-        self._chain.set_header_timestamp(timestamp)
+        """Set the pending header's timestamp and gas limit.
+
+        py-evm stamps a new pending header with the wall clock, and moves its gas limit by 1/1024 of
+        the parent's towards a floor when blocks are nearly empty, so a long dev chain would end up
+        unable to take a step transaction; ours follow the chain's own clock and keep the limit.
+        """
+        self._chain.header = self._chain.header.copy(timestamp=timestamp, gas_limit=GAS_LIMIT)
 
     def _vm(self) -> VirtualMachineAPI:
         return self._chain.get_vm()
