@@ -61,7 +61,10 @@
           verifying fold followed by a rewriting fold: -1,250 on a store, but +400 on every
           other class (the two-leaf fold's memory is laid out below the arguments of `step`,
           so every step pays for it); one fold function for both passes (the second leaf
-          optional): +800 to +1,500 on every class.
+          optional): +800 to +1,500 on every class. Writing that fold inline at the end of
+          `step`, where its memory would be laid out last and paid only by the steps that
+          write, makes Venom run out of stack slots (StackTooDeep) in `step`.
+        * The witness built in a function of its own rather than at the end of `step`: +40.
         * Error(string) reverts through one function (_fail): each `assert ..., "message"`
           reserves memory for its message, which moves everything after it higher: -100.
         What remains (a branch): LOG0 of 226 bytes 2,183; the instruction fetch's fold about
