@@ -392,3 +392,17 @@ def test_block_number_matches() -> None:
     long_proof = output_root_proof(keccak256(long_number))
     long_game = alphabet_game(UNIT, keccak256(b"".join(long_proof)), proposer=ADVERSARY)
     reverts(GameError.INVALID_HEADER_RLP, long_game.challenge_root_l2_block, long_proof, long_number, HONEST)
+
+
+def test_claim_indices_outside_the_array() -> None:
+    """Row 2 of §6.1 and §7.1: any index past the array (or negative, from Python) reverts."""
+    game = alphabet_game(UNIT, LIE, proposer=ADVERSARY)
+    for index in (-1, 1):
+        with pytest.raises(IndexError):
+            game.move(LIE, index, LIE, True, HONEST, bond(game, 0, True), 0)
+        with pytest.raises(IndexError):
+            game.step(index, True, b"", b"", HONEST)
+        with pytest.raises(IndexError):
+            game.add_local_data(4, index, 0)
+        with pytest.raises(IndexError):
+            game.resolve_claim(index, 0, 10**9)

@@ -124,10 +124,16 @@ class GameModel:
         if self.status != GameStatus.IN_PROGRESS:
             raise GameRuleError(GameError.GAME_NOT_IN_PROGRESS, f"the game is {self.status.name}")
 
+    def claim_at(self, index: int) -> ClaimData:
+        """``claimData[i]``: an index past the array reverts (the contract's bounds check)."""
+        if not 0 <= index < len(self.claims):
+            raise IndexError(f"no claim {index} (the game has {len(self.claims)})")
+        return self.claims[index]
+
     def challenger_duration(self, index: int, now: int) -> int:
         """``getChallengerDuration(i)`` (§9.1)."""
         self.require_in_progress()
-        claim = self.claims[index]
+        claim = self.claim_at(index)
         parent_duration = (
             ROOT_PARENT_DURATION if claim.is_root else self.claims[claim.parent_index].clock.duration
         )
@@ -157,9 +163,7 @@ class GameModel:
     ) -> int:
         """``move`` (§6.1), checks in the contract's order; returns the new claim's index."""
         self.require_in_progress()
-        if not 0 <= parent_index < len(self.claims):
-            raise IndexError(f"no claim {parent_index} (the game has {len(self.claims)})")
-        parent = self.claims[parent_index]
+        parent = self.claim_at(parent_index)
         if parent.claim != disputed:
             raise GameRuleError(
                 GameError.INVALID_DISPUTED_CLAIM_INDEX,
@@ -213,7 +217,7 @@ class GameModel:
     def step(self, claim_index: int, is_attack: bool, state_data: bytes, proof: bytes, sender: bytes) -> None:
         """``step`` (§7.1): no clock, no bond; a successful step marks the leaf countered."""
         self.require_in_progress()
-        parent = self.claims[claim_index]
+        parent = self.claim_at(claim_index)
         states = step_states(self.claims, claim_index, is_attack, self.params)
         check_prestate(state_data, states.pre_state)
         context = self.local_transition(claim_index).local_context
@@ -230,6 +234,7 @@ class GameModel:
     def add_local_data(self, ident: int, exec_leaf_index: int, part_offset: int) -> None:
         """``addLocalData`` (§7.5): load one part of a local input, localized to this game's subgame."""
         self.require_in_progress()
+        self.claim_at(exec_leaf_index)
         transition = self.local_transition(exec_leaf_index)
         value = local_data(
             ident,
