@@ -37,6 +37,7 @@ from faultproof.contracts import CompilerSettings, compile_contract
 from faultproof.crypto import keccak256
 from faultproof.examples import claim_host
 from faultproof.ints import be64
+from faultproof.onchain.deployment import DEPLOYMENT_SETTINGS
 from faultproof.onchain.oracle import load_step_part
 from faultproof.onchain.verify import step_calldata
 from faultproof.preimage.host import OracleHost
@@ -89,7 +90,7 @@ def mips32() -> Verifier:
     return Verifier(
         kind="mips32",
         contract="MIPS",
-        settings=CompilerSettings(optimize="codesize", experimental_codegen=True),  # see MIPS.vy
+        settings=DEPLOYMENT_SETTINGS["MIPS"],
         classify=classify_mips32,
         hosts={
             "hello": OracleHost.in_memory,
