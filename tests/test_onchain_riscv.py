@@ -42,6 +42,7 @@ from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted, PreimagePartUnavailable, StepFailure
 from faultproof.examples import claim_host
 from faultproof.ints import be64
+from faultproof.onchain.oracle import load_step_part
 from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import keccak256_key, local_key
 from faultproof.vm.interface import PreimagePartSource, StepProof
@@ -199,10 +200,9 @@ class Onchain:
         return True
 
     def check_proof(self, proof: StepProof) -> None:
-        """A VM step proof, with its preimage part loaded, gives the VM's post hash on chain."""
-        if proof.oracle_key is not None:
-            assert proof.oracle_value is not None
-            assert self.load_part(proof.oracle_key, proof.oracle_value[8:], proof.oracle_offset)
+        """A VM step proof gives the VM's post hash on chain, its preimage part loaded first the
+        way ``faultproof verify-step`` loads it."""
+        load_step_part(self.oracle, proof, CONTEXT, self.sender)
         calldata = verifier.step_calldata(proof.state_data, proof.proof_data, CONTEXT)
         assert self.agree(calldata) == Outcome(post=proof.post)
 
