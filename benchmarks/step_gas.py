@@ -129,7 +129,7 @@ def riscv64() -> Verifier:
     return Verifier(
         kind="riscv64",
         contract="RISCV",
-        settings=CompilerSettings(optimize="codesize", experimental_codegen=True),  # see RISCV.vy
+        settings=DEPLOYMENT_SETTINGS["RISCV"],
         classify=classify_riscv64,
         hosts={
             "hello": OracleHost.in_memory,

@@ -42,7 +42,10 @@ from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted, PreimagePartUnavailable, StepFailure
 from faultproof.examples import claim_host
 from faultproof.ints import be64
+from faultproof.onchain.deployment import DEPLOYMENT_SETTINGS, compile_for_deployment
+from faultproof.onchain.deployment import deploy as deploy_contracts
 from faultproof.onchain.oracle import load_step_part
+from faultproof.onchain.verify import verify_step as verify_onchain
 from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import keccak256_key, local_key
 from faultproof.vm.interface import PreimagePartSource, StepProof
@@ -94,7 +97,7 @@ from test_riscv64_verifier import (
     witness,
 )
 
-RISCV_SETTINGS = CompilerSettings(optimize="codesize", experimental_codegen=True)
+RISCV_SETTINGS = DEPLOYMENT_SETTINGS["RISCV"]
 """How RISCV.vy is deployed: Venom, optimised for code size (the figures are in its header)."""
 
 EIP170_LIMIT = 24_576
@@ -267,6 +270,19 @@ def test_vector_d(onchain: Onchain) -> None:
     # A slot 2 taken against the pre-state root does not fold to the intermediate root.
     stale = vector_d_vm().memory.proof(0x20)
     assert onchain.agree(calldata[: 548 + 2 * PROOF_SIZE] + stale) == Outcome.failed(ERR_PROOF)
+
+
+def test_deployment_verifies_a_preimage_read() -> None:
+    """``faultproof deploy``'s deployment, and ``verify-step``'s check, on an RV64 proof that reads
+    a local preimage part: the deployed RISCV is this one."""
+    chain = EmbeddedChain()
+    deployment = deploy_contracts(chain, ["riscv64"])
+    oracle = chain.at(deployment.oracle, compile_for_deployment("PreimageOracle"))
+    vm, _ = onchain_tamper_cases()["read-local-preimage"]
+    proof = vm.step(proof=True)
+    assert proof is not None and proof.oracle_key is not None
+    checked = verify_onchain(oracle, deployment.verifiers["riscv64"], proof, CONTEXT, chain.accounts[2])
+    assert checked.vm_kind == "riscv64" and checked.matches
 
 
 @pytest.mark.parametrize("exited", [1, 2, 0xFF])
