@@ -51,6 +51,13 @@ def test_load_elf_and_run_hello_to_completion(hello_state: Path) -> None:
     assert final.state_hash()[0] == 0  # status byte: Valid
 
 
+def test_debug_info_reports_the_memory_of_the_final_state(hello_state: Path) -> None:
+    """``--debug-info`` (passed by newer challengers): allocated pages × 4096, as 0x-hex."""
+    ok("run", "--input", "state.json", "--output", "out.json", "--debug-info", "debug.json", cwd=hello_state)
+    pages = len(json.loads((hello_state / "out.json").read_text())["memory"])
+    assert json.loads((hello_state / "debug.json").read_text()) == {"memory_used": hex(pages * 4096)}
+
+
 def test_load_elf_defaults_and_cannon_alias(mips_elves: dict[str, Path], tmp_path: Path) -> None:
     ok("load-elf", "--type", "singlethreaded-2", "--path", str(mips_elves["hello"]), cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["meta.json", "state.bin.gz"]
