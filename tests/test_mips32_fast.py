@@ -10,29 +10,25 @@ from __future__ import annotations
 import functools
 import random
 import struct
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fast_vs_reference as whole
 from faultproof.errors import DivisionByZero, InvalidExitedValue, InvalidMemoryProof, TrapReached
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
-from faultproof.preimage.oracle import PreimageHost
-from faultproof.vm.interface import PreimageRead
 from faultproof.vm.mips32.fast import FastInterpreter
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
 
 MASK32 = 0xFFFF_FFFF
-CHUNK = 9973  # prime, so chunk ends fall on every kind of instruction
 HELLO_STEP_LIMIT = 2_000_000  # bounds on runs, so that a diverging engine fails instead of looping
 
 # name -> (program, host factory); ``claim_false`` is the negative variant of mips32.md §11.2
-PROGRAMS: dict[str, tuple[str, Callable[[], PreimageHost] | None]] = {
+PROGRAMS: whole.Programs = {
     "hello": ("hello", None),
     "claim": ("claim", claim_host),
     "claim_false": ("claim", functools.partial(claim_host, 5)),
@@ -42,95 +38,26 @@ SLOW_PROGRAMS = {"compute"}
 
 
 def load(elves: dict[str, Path], name: str) -> MipsVM:
-    program, make_host = PROGRAMS[name]
-    vm, _ = MipsVM.load_elf(elves[program])
-    if make_host is not None:
-        vm.host = make_host()
+    vm = whole.load(MipsVM, elves, PROGRAMS, name)
+    assert isinstance(vm, MipsVM)
     return vm
 
 
-@dataclass
-class Outcome:
-    """What a whole run is compared on."""
-
-    steps: int
-    state_hash: bytes
-    stdout: bytes
-    stderr: bytes
-    exit_code: int
-
-    @classmethod
-    def of(cls, vm: MipsVM) -> Outcome:
-        return cls(vm.step_count, vm.state_hash(), bytes(vm.stdout), bytes(vm.stderr), vm.exit_code)
-
-
-@dataclass
-class ReferenceTrace:
-    """The reference run: witnesses at every multiple of ``CHUNK``, after every preimage read, at exit."""
-
-    witnesses: dict[int, bytes]
-    preimage_reads: dict[int, PreimageRead]
-    outcome: Outcome
-
-
-_TRACES: dict[str, ReferenceTrace] = {}
-
-
-def reference_trace(elves: dict[str, Path], name: str) -> ReferenceTrace:
-    """Run the reference engine once per program per test session."""
-    if name not in _TRACES:
-        vm = load(elves, name)
-        witnesses = {vm.step_count: vm.witness()}
-        reads: dict[int, PreimageRead] = {}
-        while not vm.exited:
-            vm.step()
-            if vm.last_preimage_read is not None:
-                reads[vm.step_count] = vm.last_preimage_read
-            if vm.step_count % CHUNK == 0 or vm.last_preimage_read is not None or vm.exited:
-                witnesses[vm.step_count] = vm.witness()
-        _TRACES[name] = ReferenceTrace(witnesses, reads, Outcome.of(vm))
-    return _TRACES[name]
-
-
-def program_params() -> list[object]:
-    slow = pytest.mark.slow
-    return [pytest.param(name, marks=slow) if name in SLOW_PROGRAMS else name for name in PROGRAMS]
+def reference_trace(elves: dict[str, Path], name: str) -> whole.ReferenceTrace:
+    return whole.reference_trace(MipsVM, elves, PROGRAMS, name)
 
 
 # -- whole programs -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", program_params())
+@pytest.mark.parametrize("name", whole.program_params(PROGRAMS, SLOW_PROGRAMS))
 def test_whole_program_matches_reference(mips_elves: dict[str, Path], name: str) -> None:
-    """Run to the end in as few ``run`` calls as the preimage stops allow."""
-    expected = reference_trace(mips_elves, name)
-    vm = load(mips_elves, name)
-    runs, limit = 0, 2 * expected.outcome.steps
-    while not vm.exited and vm.step_count < limit:
-        vm.run(limit - vm.step_count)
-        runs += 1
-    assert Outcome.of(vm) == expected.outcome
-    # ``run`` returns once per preimage read and once at exit
-    assert runs == len(expected.preimage_reads) + 1
+    whole.assert_whole_run_matches(load(mips_elves, name), reference_trace(mips_elves, name))
 
 
-@pytest.mark.parametrize("name", program_params())
+@pytest.mark.parametrize("name", whole.program_params(PROGRAMS, SLOW_PROGRAMS))
 def test_program_in_chunks_matches_reference(mips_elves: dict[str, Path], name: str) -> None:
-    """Stop every ``CHUNK`` steps (and wherever ``run`` stops early) and compare the full witness."""
-    expected = reference_trace(mips_elves, name)
-    vm = load(mips_elves, name)
-    assert vm.witness() == expected.witnesses[0]
-    while not vm.exited:
-        before = vm.step_count
-        limit = CHUNK - before % CHUNK
-        vm.run(limit)
-        step = vm.step_count
-        assert step > before
-        if step - before < limit:  # stopped early: only at exit or right after a preimage read
-            assert vm.exited or vm.last_preimage_read is not None
-        assert vm.last_preimage_read == expected.preimage_reads.get(step), f"preimage read at step {step}"
-        assert vm.witness() == expected.witnesses[step], f"witness differs after step {step}"
-    assert Outcome.of(vm) == expected.outcome
+    whole.assert_chunks_match(load(mips_elves, name), reference_trace(mips_elves, name))
 
 
 def test_fast_path_rarely_defers_to_reference(mips_elves: dict[str, Path]) -> None:
@@ -548,7 +475,7 @@ def test_traps_toggled_around_every_syscall(mips_elves: dict[str, Path]) -> None
             vm.set_traps(traps)
     assert hits > 10
     assert vm._engine is interpreter
-    assert Outcome.of(vm) == reference_trace(mips_elves, "hello").outcome
+    assert whole.Outcome.of(vm) == reference_trace(mips_elves, "hello").outcome
 
 
 @given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 40)), max_size=6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fast_vs_reference as whole
 from faultproof.errors import InvalidInstruction, MisalignedAddress, TrapReached
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
-from faultproof.preimage.oracle import PreimageHost
-from faultproof.vm.interface import PreimageRead
 from faultproof.vm.riscv64.state import RiscvState
 from faultproof.vm.riscv64.vm import RiscvVM
 from riscv_asm import (
@@ -84,7 +83,6 @@ from riscv_asm import (
 
 MASK32 = 0xFFFF_FFFF
 MASK64 = 0xFFFF_FFFF_FFFF_FFFF
-CHUNK = 9973  # prime, so chunk ends fall on every kind of instruction
 STEP_LIMIT = 2_000_000  # bounds on runs, so that a diverging engine fails instead of looping
 HEAP = 0x7F00_0000_0000
 
@@ -93,7 +91,7 @@ NO_OP_OPCODES = [MISC_MEM, LOAD_FP, STORE_FP, OP_FP]
 SYSCALL_NUMBERS = [93, 94, 214, 222, 63, 64, 25, 56, 113, 220, 163, 261, 422, 101, 98, 124]
 
 # name -> (program, host factory); ``claim_false`` claims a wrong result and exits 1
-PROGRAMS: dict[str, tuple[str, Callable[[], PreimageHost] | None]] = {
+PROGRAMS: whole.Programs = {
     "hello": ("hello", None),
     "claim": ("claim", claim_host),
     "claim_false": ("claim", functools.partial(claim_host, 5)),
@@ -657,7 +655,7 @@ def test_traps_toggled_around_every_syscall(riscv_elves: dict[str, Path]) -> Non
     assert vm._engine is engine
     untrapped = load(riscv_elves, "hello")
     untrapped.run(STEP_LIMIT)
-    assert Outcome.of(vm) == Outcome.of(untrapped)
+    assert whole.Outcome.of(vm) == whole.Outcome.of(untrapped)
 
 
 def test_trap_on_a_function(riscv_elves: dict[str, Path]) -> None:
@@ -680,91 +678,20 @@ def test_trap_on_a_function(riscv_elves: dict[str, Path]) -> None:
 
 
 def load(elves: dict[str, Path], name: str) -> RiscvVM:
-    program, make_host = PROGRAMS[name]
-    vm, _ = RiscvVM.load_elf(elves[program])
-    if make_host is not None:
-        vm.host = make_host()
+    vm = whole.load(RiscvVM, elves, PROGRAMS, name)
+    assert isinstance(vm, RiscvVM)
     return vm
 
 
-@dataclass
-class Outcome:
-    """What a whole run is compared on."""
-
-    steps: int
-    state_hash: bytes
-    stdout: bytes
-    stderr: bytes
-    exit_code: int
-
-    @classmethod
-    def of(cls, vm: RiscvVM) -> Outcome:
-        return cls(vm.step_count, vm.state_hash(), bytes(vm.stdout), bytes(vm.stderr), vm.exit_code)
-
-
-@dataclass
-class ReferenceTrace:
-    """The reference run: state hashes at every multiple of ``CHUNK``, after every preimage read, at exit."""
-
-    hashes: dict[int, bytes]
-    preimage_reads: dict[int, PreimageRead]
-    outcome: Outcome
-
-
-_TRACES: dict[str, ReferenceTrace] = {}
-
-
-def reference_trace(elves: dict[str, Path], name: str) -> ReferenceTrace:
-    """Run the reference engine once per program per test session."""
-    if name not in _TRACES:
-        vm = load(elves, name)
-        hashes = {vm.step_count: vm.state_hash()}
-        reads: dict[int, PreimageRead] = {}
-        while not vm.exited and vm.step_count < STEP_LIMIT * 20:
-            vm.step()
-            if vm.last_preimage_read is not None:
-                reads[vm.step_count] = vm.last_preimage_read
-            if vm.step_count % CHUNK == 0 or vm.last_preimage_read is not None or vm.exited:
-                hashes[vm.step_count] = vm.state_hash()
-        _TRACES[name] = ReferenceTrace(hashes, reads, Outcome.of(vm))
-    return _TRACES[name]
-
-
-def program_params() -> list[object]:
-    slow = pytest.mark.slow
-    return [pytest.param(name, marks=slow) if name in SLOW_PROGRAMS else name for name in PROGRAMS]
-
-
-@pytest.mark.parametrize("name", program_params())
+@pytest.mark.parametrize("name", whole.program_params(PROGRAMS, SLOW_PROGRAMS))
 def test_program_matches_reference(riscv_elves: dict[str, Path], name: str) -> None:
-    """Stop every ``CHUNK`` steps (and wherever ``run`` stops early) and compare the state hash; then
-    run the program again in as few ``run`` calls as the preimage stops allow: the same outcome."""
-    expected = reference_trace(riscv_elves, name)
+    """Compared every ``CHUNK`` steps, then run again in as few ``run`` calls as possible."""
+    expected = whole.reference_trace(RiscvVM, riscv_elves, PROGRAMS, name)
     program_stdout, exit_code = EXPECTED_OUTPUT[name]
     assert program_stdout in expected.outcome.stdout
     assert expected.outcome.exit_code == exit_code
-
-    vm = load(riscv_elves, name)
-    assert vm.state_hash() == expected.hashes[0]
-    while not vm.exited:
-        before = vm.step_count
-        limit = CHUNK - before % CHUNK
-        vm.run(limit)
-        step = vm.step_count
-        assert step > before
-        if step - before < limit:  # stopped early: only at exit or right after a preimage read
-            assert vm.exited or vm.last_preimage_read is not None
-        assert vm.last_preimage_read == expected.preimage_reads.get(step), f"preimage read at step {step}"
-        assert vm.state_hash() == expected.hashes[step], f"state differs after step {step}"
-    assert Outcome.of(vm) == expected.outcome
-
-    vm = load(riscv_elves, name)
-    runs, limit = 0, 2 * expected.outcome.steps
-    while not vm.exited and vm.step_count < limit:
-        vm.run(limit - vm.step_count)
-        runs += 1
-    assert Outcome.of(vm) == expected.outcome
-    assert runs == len(expected.preimage_reads) + 1  # one return per preimage read, one at exit
+    whole.assert_chunks_match(load(riscv_elves, name), expected)
+    whole.assert_whole_run_matches(load(riscv_elves, name), expected)
 
 
 def test_fast_path_rarely_defers_to_reference(riscv_elves: dict[str, Path]) -> None:
