@@ -226,6 +226,37 @@ def test_a_long_chain_keeps_its_gas_limit() -> None:
     assert receipt.status == 1
 
 
+def test_an_embedded_chain_saved_and_reopened_continues(tmp_path: Path) -> None:
+    chain = EmbeddedChain()
+    probe = chain.deploy(compile_file(PROBE), 7, value=5)
+    probe.store(41)
+    chain.advance_time(600)
+    chain.save(tmp_path / "chain")
+    again = EmbeddedChain.open(tmp_path / "chain")
+    assert again.block() == chain.block()
+    reopened = again.at(probe.address, probe.compiled)
+    assert reopened.stored() == 41
+    receipt = reopened.store(42)
+    assert again.block(receipt.block_number).timestamp == chain.block().timestamp + 12
+    assert reopened.stored() == 42 and probe.stored() == 41  # two chains from here on
+    chain.save(tmp_path / "same")
+    assert (tmp_path / "same").read_bytes() == (tmp_path / "chain").read_bytes()
+
+
+def test_a_damaged_chain_file_is_refused(tmp_path: Path) -> None:
+    chain = EmbeddedChain()
+    chain.save(tmp_path / "chain")
+    data = (tmp_path / "chain").read_bytes()
+    (tmp_path / "short").write_bytes(data[:-3])
+    with pytest.raises(ChainError, match="short: truncated"):
+        EmbeddedChain.open(tmp_path / "short")
+    (tmp_path / "other").write_bytes(b"PK" + data[2:])
+    with pytest.raises(ChainError, match="not a faultproof chain"):
+        EmbeddedChain.open(tmp_path / "other")
+    with pytest.raises(ChainError, match="missing: cannot read"):
+        EmbeddedChain.open(tmp_path / "missing")
+
+
 def test_a_block_that_does_not_exist(chain: Chain) -> None:
     with pytest.raises(ChainError, match="no block 1000000"):
         chain.block(1_000_000)

@@ -39,12 +39,14 @@ the project carries.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import rlp
 from eth.abc import BlockAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
+from eth.db.backends.memory import MemoryDB
 from eth.exceptions import VMError
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
@@ -56,6 +58,7 @@ from eth_typing import BlockNumber
 from faultproof.chain.accounts import DEV_BALANCE, Account, Address, dev_accounts
 from faultproof.chain.interface import Block, Chain, Log, Receipt, Transaction, sign
 from faultproof.errors import ChainError
+from faultproof.fileio import write_atomic
 from faultproof.preimage.precompiles import POINT_EVALUATION, precompile_address, run_precompile
 
 CHAIN_ID = 31337  # the usual dev chain id (anvil's)
@@ -96,15 +99,25 @@ class DevPragueVM(PragueVM):
 
 
 class EmbeddedChain(Chain):
-    """A fresh dev chain in memory: genesis funds the dev accounts with 10,000 ether each."""
+    """A fresh dev chain in memory: genesis funds the dev accounts with 10,000 ether each.
 
-    def __init__(self, accounts: tuple[Account, ...] | None = None) -> None:
+    ``save(path)`` writes the whole chain — every block, the state, the clock — to a file and
+    ``EmbeddedChain.open(path)`` continues it, so a chain can outlive the process that made it
+    (the CLI keeps one between commands). The file is py-evm's key/value database sorted by key,
+    so the same chain gives the same bytes.
+    """
+
+    def __init__(self, accounts: tuple[Account, ...] | None = None, database: MemoryDB | None = None) -> None:
         super().__init__()
         self.chain_id = CHAIN_ID
         self.accounts = accounts or dev_accounts()
         chain_class = MiningChain.configure(
             __name__="FaultproofDevChain", vm_configuration=((0, DevPragueVM),), chain_id=CHAIN_ID
         )
+        if database is not None:
+            self._chain = cast(MiningChain, chain_class(AtomicDB(database)))
+            self._schedule_next_block(self.block().timestamp + BLOCK_TIME)
+            return
         genesis: dict[str, Any] = {
             "coinbase": bytes(20),
             "difficulty": 0,
@@ -120,6 +133,22 @@ class EmbeddedChain(Chain):
         }
         self._chain = cast(MiningChain, chain_class.from_genesis(AtomicDB(), genesis, balances))
         self._schedule_next_block(GENESIS_TIMESTAMP + BLOCK_TIME)
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> EmbeddedChain:
+        """The chain ``save`` wrote to ``path``; ``ChainError`` naming the file if it is not one."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise ChainError(f"chain file {path}: cannot read: {error.strerror or error}") from error
+        return cls(database=MemoryDB(_decode_database(data, path)))
+
+    def save(self, path: str | Path) -> None:
+        """Write the chain to ``path`` atomically (a reader never sees half a chain)."""
+        store = cast(MemoryDB, cast(AtomicDB, self._chain.chaindb.db).wrapped_db).kv_store
+        write_atomic(path, _encode_database(store))
 
     # -- calls and transactions -------------------------------------------------------------------
 
@@ -255,6 +284,36 @@ class EmbeddedChain(Chain):
 
     def _receipts(self, block: BlockAPI) -> tuple[ReceiptAPI, ...]:
         return tuple(block.get_receipts(self._chain.chaindb))
+
+
+CHAIN_FILE_MAGIC = b"faultproof-chain\x00v1"
+
+
+def _encode_database(store: dict[bytes, bytes]) -> bytes:
+    """``magic ‖ (BE4(len key) ‖ key ‖ BE4(len value) ‖ value)*`` in key order."""
+    parts = [CHAIN_FILE_MAGIC]
+    for key in sorted(store):
+        value = store[key]
+        parts += [len(key).to_bytes(4, "big"), key, len(value).to_bytes(4, "big"), value]
+    return b"".join(parts)
+
+
+def _decode_database(data: bytes, path: str | Path) -> dict[bytes, bytes]:
+    if not data.startswith(CHAIN_FILE_MAGIC):
+        raise ChainError(f"chain file {path}: not a faultproof chain (bad header)")
+    store: dict[bytes, bytes] = {}
+    offset = len(CHAIN_FILE_MAGIC)
+    while offset < len(data):
+        fields = []
+        for _ in range(2):
+            size = int.from_bytes(data[offset : offset + 4], "big")
+            field = data[offset + 4 : offset + 4 + size]
+            if offset + 4 > len(data) or len(field) != size:
+                raise ChainError(f"chain file {path}: truncated at byte {offset}")
+            fields.append(field)
+            offset += 4 + size
+        store[fields[0]] = fields[1]
+    return store
 
 
 def _evm(address: bytes) -> EvmAddress:
