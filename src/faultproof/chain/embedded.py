@@ -115,7 +115,7 @@ class EmbeddedChain(Chain):
             __name__="FaultproofDevChain", vm_configuration=((0, DevPragueVM),), chain_id=CHAIN_ID
         )
         if database is not None:
-            self._chain = cast(MiningChain, chain_class(AtomicDB(database)))
+            self._chain = chain_class(AtomicDB(database))
             self._schedule_next_block(self.block().timestamp + BLOCK_TIME)
             return
         genesis: dict[str, Any] = {
