@@ -1,101 +1,33 @@
-"""The honest challenger's response algorithm of dispute-game.md §15.3, for tests of the game rules.
+"""Playing whole games on ``GameModel`` with the honest challenger's planner (dispute-game.md §15.3).
 
-A faithful transcription of the spec's ``plan`` over ``GameModel`` and a ``SplitTraceAccessor``; the
-agents package will have its own (with a chain, a store and retries). Used to play whole alphabet
-games against adversaries and check the honest side's invariants (§15.1).
+The planner itself is ``faultproof.agents.planner.plan`` (the one the challenger runs against
+contracts); these helpers send its actions to the Python model, resolve games and build alphabet
+games and their traces, so the rule tests can play thousands of games without a chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from faultproof.agents.planner import Action, ChallengeRootL2Block, ClaimId, Move, Step, claim_id, plan
 from faultproof.game import alphabet
 from faultproof.game.bonds import DEFAULT_INIT_BOND, required_bond
 from faultproof.game.clocks import max_game_duration
 from faultproof.game.model import GameModel
 from faultproof.game.params import GameParameters
-from faultproof.game.positions import attack, defend, gindex, index_at_depth, move, trace_index
-from faultproof.game.tree import ZERO_ADDRESS, ClaimData
+from faultproof.game.positions import move
 from faultproof.trace.outputs import AlphabetOutputs, OutputSource, OutputTraceProvider
-from faultproof.trace.provider import StepData
 from faultproof.trace.split import BottomFactory, SplitTraceAccessor, alphabet_bottom
 
 HONEST = b"\x11" * 20
 ADVERSARY = b"\xad" * 20
 ANCHOR_BLOCK = 1_000
 
-ClaimId = tuple[int, bytes, int]  # (position, value, parentIndex)
 
-
-@dataclass(frozen=True)
-class Move:
-    parent: int
-    is_attack: bool
-    value: bytes
-
-
-@dataclass(frozen=True)
-class Step:
-    claim: int
-    is_attack: bool
-    data: StepData
-
-
-def claim_id(claim: ClaimData) -> ClaimId:
-    return (claim.position, claim.claim, claim.parent_index)
-
-
-def plan(model: GameModel, trace: SplitTraceAccessor) -> list[Move | Step]:
-    """§15.3 ``plan(game)``, minus the block-number challenge (alphabet outputs have none)."""
-    if model.l2_block_number_challenged:
-        return []
-    params, claims = model.params, model.claims
-    honest: set[ClaimId] = set()
-    counter_of: dict[ClaimId, ClaimId] = {}
-    existing = {claim_id(claim) for claim in claims}
-    if trace.get(claims, 0, claims[0].position) == claims[0].claim:
-        honest.add(claim_id(claims[0]))
-
-    def should_counter(index: int) -> bool:
-        claim = claims[index]
-        if claim_id(claim) in honest:
-            return False
-        if claim.is_root or claim_id(claims[claim.parent_index]) in honest:
-            return True
-        counter = counter_of.get(claim_id(claims[claim.parent_index]))
-        if counter is None:
-            return False
-        return trace_index(claim.position, params.max_game_depth) <= trace_index(
-            counter[0], params.max_game_depth
-        )
-
-    actions: list[Move | Step] = []
-    for index, claim in enumerate(claims):
-        if not should_counter(index):
-            continue
-        agree = trace.get(claims, index, claim.position) == claim.claim
-        if claim.depth == params.max_game_depth:
-            if claim.countered_by != ZERO_ADDRESS:
-                continue
-            if agree:
-                next_leaf = gindex(params.max_game_depth, index_at_depth(claim.position) + 1)
-                actions.append(Step(index, False, trace.get_step_data(claims, index, next_leaf)))
-            else:
-                actions.append(Step(index, True, trace.get_step_data(claims, index, claim.position)))
-            continue
-        if agree and (claim.is_root or claim.depth == params.split_depth + 1):
-            continue
-        position = defend(claim.position) if agree else attack(claim.position)
-        counter = (position, trace.get(claims, index, position), index)
-        honest.add(counter)
-        counter_of[claim_id(claim)] = counter
-        if counter not in existing:
-            actions.append(Move(index, not agree, counter[1]))
-    return actions
-
-
-def perform(model: GameModel, action: Move | Step, sender: bytes, now: int) -> None:
+def perform(model: GameModel, action: Action, sender: bytes, now: int) -> None:
     """Send one action: a move with its exact bond, or a step after loading the local data it reads."""
+    if isinstance(action, ChallengeRootL2Block):
+        challenge = action.challenge
+        model.challenge_root_l2_block(challenge.output_root_proof, challenge.header_rlp, sender)
+        return
     if isinstance(action, Move):
         parent = model.claims[action.parent]
         bond = required_bond(move(parent.position, action.is_attack), model.params.max_game_depth)
@@ -163,3 +95,22 @@ def accessor(
 def game_over(model: GameModel) -> int:
     """A second at which every claim of the model's game is resolvable (§9.4)."""
     return model.created_at + max_game_duration(model.params)
+
+
+__all__ = [
+    "ADVERSARY",
+    "ANCHOR_BLOCK",
+    "HONEST",
+    "Action",
+    "ClaimId",
+    "Move",
+    "Step",
+    "accessor",
+    "alphabet_game",
+    "claim_id",
+    "game_over",
+    "perform",
+    "plan",
+    "resolve_all",
+    "respond",
+]
