@@ -23,8 +23,10 @@ from pathlib import Path
 from faultproof.errors import GuestBuildError
 from faultproof.fileio import write_atomic
 
-GUEST_PROGRAMS: tuple[str, ...] = ("hello", "claim", "alloc", "compute", "entry")
-"""The guests in ``programs/``, one ``package main`` directory each (spec: mips32.md §11.2)."""
+GUEST_PROGRAMS: tuple[str, ...] = ("hello", "claim", "alloc", "compute", "entry", "transition")
+"""The guests in ``programs/``, one ``package main`` directory each: those of mips32.md §11.2, and
+``transition``, a faultproof test guest whose inputs a dispute game can load (its ``main.go`` specifies
+it; ``faultproof.trace.transition`` is its host and traces)."""
 
 REQUIRED_GO_VERSION = "go1.22"
 """Go release line the runtime patches assume; any patch release of it is accepted."""
