@@ -209,3 +209,18 @@ class ExecutionReverted(ChainError):
         else:
             detail = "no revert data"
         super().__init__(f"execution reverted: {detail}")
+
+
+# -- agents -------------------------------------------------------------------------------------
+
+
+class AgentError(FaultproofError):
+    """An agent cannot go on: its store is unusable, or a run cannot make progress."""
+
+
+class AgentStoreError(AgentError):
+    """An agent's store cannot be opened or written, or belongs to another chain or account."""
+
+
+class RunStalled(AgentError):
+    """A run of agents reached its time or pass limit before every game was resolved and paid out."""
