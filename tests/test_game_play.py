@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from faultproof.agents.adversaries import LyingOutputs, lying_bottom
 from faultproof.crypto import keccak256
 from faultproof.errors import PreimagePartUnavailable, StepFailure
 from faultproof.game import alphabet
@@ -27,11 +28,7 @@ from faultproof.game.params import GameParameters
 from faultproof.game.positions import move
 from faultproof.game.resolution import BondDistributionMode, GameStatus
 from faultproof.game.tree import ROOT_PARENT_INDEX, ZERO_ADDRESS
-from faultproof.trace.alphabet import AlphabetTraceProvider
-from faultproof.trace.outputs import OutputSource
-from faultproof.trace.provider import TraceProvider
-from faultproof.trace.split import BottomFactory, ExecInputs, SplitTraceAccessor
-from faultproof.vm.status import VMStatus
+from faultproof.trace.split import SplitTraceAccessor
 from honest_play import (
     ADVERSARY,
     ANCHOR_BLOCK,
@@ -46,40 +43,6 @@ from honest_play import (
     resolve_all,
     respond,
 )
-
-
-class LyingOutputs(OutputSource):
-    """Output roots that are wrong at some blocks: a proposer's or challenger's wrong view of L2."""
-
-    def __init__(self, wrong_blocks: frozenset[int]) -> None:
-        self.wrong_blocks = wrong_blocks
-
-    def output_root(self, block: int) -> bytes:
-        if block in self.wrong_blocks:
-            return keccak256(b"wrong output" + block.to_bytes(8, "big"))
-        return alphabet.output_root(block)
-
-
-class LyingTrace(AlphabetTraceProvider):
-    """An execution trace consistent with a wrong view: states of block ``D + shift``, and a final
-    status that accepts the disputed output iff the liar's outputs say so."""
-
-    def __init__(self, inputs: ExecInputs, exec_depth: int, outputs: OutputSource, shift: int) -> None:
-        super().__init__(inputs.claimed_block + shift, inputs.claimed_output, exec_depth)
-        self.believed_valid = inputs.claimed_output == outputs.output_root(inputs.claimed_block)
-
-    def get(self, position: int) -> bytes:
-        claim = super().get(position)
-        if self.trace_index(position) < self.trace_length - 1:
-            return claim
-        return bytes([VMStatus.VALID if self.believed_valid else VMStatus.INVALID]) + claim[1:]
-
-
-def lying_bottom(exec_depth: int, outputs: OutputSource, shift: int) -> BottomFactory:
-    def make(inputs: ExecInputs) -> TraceProvider:
-        return LyingTrace(inputs, exec_depth, outputs, shift)
-
-    return make
 
 
 @dataclass
