@@ -37,7 +37,7 @@ from faultproof.contracts import CompilerSettings, compile_contract
 from faultproof.crypto import keccak256
 from faultproof.examples import claim_host
 from faultproof.ints import be64
-from faultproof.onchain.deployment import DEPLOYMENT_SETTINGS
+from faultproof.onchain.deployment import CHALLENGE_PERIOD, DEPLOYMENT_SETTINGS, MIN_PROPOSAL_SIZE
 from faultproof.onchain.oracle import load_step_part
 from faultproof.onchain.verify import step_calldata
 from faultproof.preimage.host import OracleHost
@@ -169,7 +169,7 @@ def measure(
 ) -> tuple[dict[str, list[int]], int]:
     """Execution gas of each sampled step, by class, and the verifier's runtime code size."""
     compiled = compile_contract(verifier.contract, settings)
-    oracle = chain.deploy(compile_contract("PreimageOracle"))
+    oracle = chain.deploy(compile_contract("PreimageOracle"), MIN_PROPOSAL_SIZE, CHALLENGE_PERIOD)
     contract = chain.deploy(compiled, oracle.address)
     caller = chain.accounts[1]
     gas: dict[str, list[int]] = {kind: [] for kind in CLASSES}

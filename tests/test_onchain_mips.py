@@ -57,7 +57,7 @@ from faultproof.errors import (
 )
 from faultproof.examples import claim_host
 from faultproof.ints import be64
-from faultproof.onchain.deployment import DEPLOYMENT_SETTINGS
+from faultproof.onchain.deployment import CHALLENGE_PERIOD, DEPLOYMENT_SETTINGS, MIN_PROPOSAL_SIZE
 from faultproof.onchain.oracle import load_step_part
 from faultproof.preimage.host import OracleHost
 from faultproof.preimage.keys import keccak256_key, local_key
@@ -124,7 +124,7 @@ class Onchain:
 
     @classmethod
     def deploy(cls, chain: Chain) -> Onchain:
-        oracle = chain.deploy(compile_contract("PreimageOracle"))
+        oracle = chain.deploy(compile_contract("PreimageOracle"), MIN_PROPOSAL_SIZE, CHALLENGE_PERIOD)
         mips = chain.deploy(compile_contract("MIPS", SETTINGS), oracle.address)
         return cls(chain, oracle, mips, chain.accounts[1])
 
@@ -421,7 +421,7 @@ def test_syscall_vectors(onchain: Onchain, vector: Vector) -> None:
 
 def other_build(settings: CompilerSettings) -> Onchain:
     chain = EmbeddedChain()
-    oracle = chain.deploy(compile_contract("PreimageOracle"))
+    oracle = chain.deploy(compile_contract("PreimageOracle"), MIN_PROPOSAL_SIZE, CHALLENGE_PERIOD)
     mips = chain.deploy(compile_contract("MIPS", settings), oracle.address)
     return Onchain(chain, oracle, mips, chain.accounts[1])
 

@@ -24,7 +24,7 @@ from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain
 from faultproof.contracts import CompilerSettings, compile_contract
 from faultproof.crypto import keccak256
 from faultproof.errors import EvidenceNotFound, ExecutionReverted, PreimageUploadError
-from faultproof.onchain.deployment import compile_for_deployment
+from faultproof.onchain.deployment import CHALLENGE_PERIOD, MIN_PROPOSAL_SIZE, compile_for_deployment
 from faultproof.onchain.oracle import MAX_PRECOMPILE_RESULT_SIZE, load_step_part, step_part_upload
 from faultproof.preimage.keys import (
     blob_field_element_point,
@@ -58,6 +58,7 @@ SELECTORS = {
     "loadPrecompilePreimagePart(uint256,address,uint64,bytes)": "ea713950",
 }
 GETTERS = ("preimageLengths(bytes32)", "preimageParts(bytes32,uint256)", "preimagePartOk(bytes32,uint256)")
+PARAMETERS = {"minProposalSize()": "dd24f9bf", "challengePeriod()": "f3f480d9"}  # constructor arguments
 PART_OFFSET_OOB = bytes.fromhex("fe254987")
 NOT_ENOUGH_GAS = bytes.fromhex("dd629f86")
 INVALID_PROOF = bytes.fromhex("09bde339")
@@ -106,7 +107,7 @@ def deploy_oracle(chain: Chain, settings: CompilerSettings | None = None) -> Con
         if settings is None
         else compile_contract("PreimageOracle", settings)
     )
-    oracle = chain.deploy(compiled)
+    oracle = chain.deploy(compiled, MIN_PROPOSAL_SIZE, CHALLENGE_PERIOD)
     chain.register_errors(*ERRORS)
     return oracle
 
@@ -152,17 +153,22 @@ def test_function_selectors_are_upstreams() -> None:
         for entry in abi
         if entry["type"] == "function"
     }
-    assert set(signatures) == {*SELECTORS, *GETTERS}
-    for signature, selector in SELECTORS.items():
+    assert set(signatures) == {*SELECTORS, *GETTERS, *PARAMETERS}
+    for signature, selector in (SELECTORS | PARAMETERS).items():
         assert keccak256(signature.encode())[:4].hex() == selector, signature
     views = {name for name, entry in signatures.items() if entry["stateMutability"] == "view"}
-    assert views == {"readPreimage(bytes32,uint256)", *GETTERS}
+    assert views == {"readPreimage(bytes32,uint256)", *GETTERS, *PARAMETERS}
     outputs = {name: [item["type"] for item in entry["outputs"]] for name, entry in signatures.items()}
     assert outputs["readPreimage(bytes32,uint256)"] == ["bytes32", "uint256"]
     assert outputs["loadLocalData(uint256,bytes32,bytes32,uint256,uint256)"] == ["bytes32"]
     assert outputs["preimageLengths(bytes32)"] == ["uint256"]
     assert outputs["preimageParts(bytes32,uint256)"] == ["bytes32"]
     assert outputs["preimagePartOk(bytes32,uint256)"] == ["bool"]
+
+
+def test_constructor_sets_the_large_preimage_parameters(oracle: Contract) -> None:
+    assert oracle.minProposalSize() == MIN_PROPOSAL_SIZE
+    assert oracle.challengePeriod() == CHALLENGE_PERIOD
 
 
 @pytest.mark.parametrize("settings", [None, LEGACY], ids=["venom", "legacy"])

@@ -42,7 +42,12 @@ from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted, PreimagePartUnavailable, StepFailure
 from faultproof.examples import claim_host
 from faultproof.ints import be64
-from faultproof.onchain.deployment import DEPLOYMENT_SETTINGS, compile_for_deployment
+from faultproof.onchain.deployment import (
+    CHALLENGE_PERIOD,
+    DEPLOYMENT_SETTINGS,
+    MIN_PROPOSAL_SIZE,
+    compile_for_deployment,
+)
 from faultproof.onchain.deployment import deploy as deploy_contracts
 from faultproof.onchain.oracle import load_step_part
 from faultproof.onchain.verify import verify_step as verify_onchain
@@ -211,7 +216,7 @@ class Onchain:
 
 
 def deploy(chain: Chain) -> Onchain:
-    oracle = chain.deploy(compile_contract("PreimageOracle"))
+    oracle = chain.deploy(compile_contract("PreimageOracle"), MIN_PROPOSAL_SIZE, CHALLENGE_PERIOD)
     riscv = chain.deploy(compile_contract("RISCV", RISCV_SETTINGS), oracle.address)
     return Onchain(chain, oracle, riscv, chain.accounts[1])
 

@@ -5,7 +5,7 @@ start. ``JsonRpcChain(url)`` drives any node over JSON-RPC (anvil in the tests).
 same deterministic dev accounts, so code written against one runs against the other::
 
     chain = EmbeddedChain()
-    oracle = chain.deploy(compile_contract("PreimageOracle"))
+    oracle = chain.deploy(compile_contract("PreimageOracle"), 126_000, 86_400)
     receipt = oracle.loadLocalData(ident, context, word, size, offset, sender=chain.accounts[1])
     value, length = oracle.readPreimage(key, offset)
     output = chain.call(verifier.address, calldata)  # exact calldata, built byte by byte

@@ -76,9 +76,32 @@ PRECOMPILE_CALL_RESERVED_GAS: constant(uint256) = 100_000
 # The bytes the `status` of a precompile call adds before its return data (§1, type 6).
 STATUS_SIZE: constant(uint256) = 1
 
+# The large-preimage parameters (§6.3) the dispute game reads (dispute-game.md §3.1, §9.2): the
+# size from which a preimage goes through a proposal, and the proposals' challenge window.
+MIN_PROPOSAL_SIZE: immutable(uint256)
+CHALLENGE_PERIOD: immutable(uint256)
+
 preimageLengths: public(HashMap[bytes32, uint256])
 preimageParts: public(HashMap[bytes32, HashMap[uint256, bytes32]])
 preimagePartOk: public(HashMap[bytes32, HashMap[uint256, bool]])
+
+
+@deploy
+def __init__(_minProposalSize: uint256, _challengePeriod: uint256):
+    MIN_PROPOSAL_SIZE = _minProposalSize
+    CHALLENGE_PERIOD = _challengePeriod
+
+
+@view
+@external
+def minProposalSize() -> uint256:
+    return MIN_PROPOSAL_SIZE
+
+
+@view
+@external
+def challengePeriod() -> uint256:
+    return CHALLENGE_PERIOD
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -71,17 +71,29 @@ class Deployment:
         return json.dumps(document, indent=2) + "\n"
 
 
+MIN_PROPOSAL_SIZE = 126_000
+"""OP Mainnet's ``oracle.minProposalSize()`` (dispute-game.md §3.1): preimages this large need a proposal."""
+
+CHALLENGE_PERIOD = 86_400
+"""OP Mainnet's ``oracle.challengePeriod()`` (dispute-game.md §3.1), which a step's clock extension adds."""
+
+
 def deploy(
     chain: Chain,
     vm_kinds: Sequence[str] = tuple(VERIFIER_CONTRACTS),
     sender: Account | None = None,
     rpc: str | None = None,
+    *,
+    min_proposal_size: int = MIN_PROPOSAL_SIZE,
+    challenge_period: int = CHALLENGE_PERIOD,
 ) -> Deployment:
     """Deploy the oracle, then the step verifier of each VM kind pointed at it, from ``sender``.
 
     The custom errors the contracts raise are registered with ``chain``, so their reverts decode.
     """
-    oracle = chain.deploy(compile_for_deployment(ORACLE_CONTRACT), sender=sender)
+    oracle = chain.deploy(
+        compile_for_deployment(ORACLE_CONTRACT), min_proposal_size, challenge_period, sender=sender
+    )
     register_contract_errors(chain, ORACLE_CONTRACT)
     verifiers = {}
     for kind in vm_kinds:
