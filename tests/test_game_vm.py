@@ -1,0 +1,249 @@
+"""A VM-backed game: a false claim about the `transition` guest's output is bisected to one
+instruction and defeated by a step that reads a preimage (faultproof.trace.transition).
+
+The honest side plays the §15.3 planner over the transition chain's trace; the adversary plays the
+same planner over its own view: a chain that is false from one block on, and inside the execution
+subgame the honest run up to a chosen step ``t*`` and lies after it (its exec root claims the
+opposite verdict). Their first disagreement below the split is ``S_{t*+1}``, so the game ends in a
+step executing exactly instruction ``t*`` — chosen to read a keccak preimage, or a local input that
+``addLocalData`` must load first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from faultproof.agents.planner import Action, Step, plan
+from faultproof.crypto import keccak256
+from faultproof.game.bonds import DEFAULT_INIT_BOND
+from faultproof.game.model import GameModel
+from faultproof.game.params import GameParameters
+from faultproof.game.positions import trace_index
+from faultproof.game.resolution import BondDistributionMode, GameStatus
+from faultproof.ints import be64
+from faultproof.preimage.keys import KeyType, key_type, local_key
+from faultproof.trace.outputs import OutputSource, OutputTraceProvider
+from faultproof.trace.provider import StepData, TraceProvider
+from faultproof.trace.split import ExecInputs, SplitTraceAccessor
+from faultproof.trace.transition import (
+    GameInputs,
+    TransitionChain,
+    TransitionProgram,
+    subgame_host_factory,
+    transition_trace,
+    vm_game_parameters,
+)
+from faultproof.trace.vm import VMTraceProvider
+from faultproof.vm.status import VMStatus
+from honest_play import ADVERSARY, HONEST, game_over, perform, resolve_all
+
+ANCHOR_BLOCK = 1_000
+L1_HEAD = keccak256(b"the game's L1 head")
+L2_CHAIN_ID = 901
+Read = tuple[int, bytes, int]  # a step that reads a preimage part: (step, key, offset)
+
+
+# -- the adversary --------------------------------------------------------------------------------
+
+
+class LyingOutputs(OutputSource):
+    """The transition chain up to ``from_block``, made-up roots from it on."""
+
+    def __init__(self, chain: TransitionChain, from_block: int) -> None:
+        self.chain = chain
+        self.from_block = from_block
+
+    def output_root(self, block: int) -> bytes:
+        if block < self.from_block:
+            return self.chain.output_root(block)
+        return keccak256(b"a false output root" + be64(block))
+
+
+def flipped(status: int) -> int:
+    """The opposite verdict, so the liar's exec root passes §6.3 wherever the honest one would."""
+    return VMStatus.INVALID if status == VMStatus.VALID else VMStatus.VALID
+
+
+class LiarProvider(TraceProvider):
+    """The honest trace of a subgame up to local trace index ``t*`` (exclusive), lies from it on."""
+
+    def __init__(self, honest: VMTraceProvider, t_star: int) -> None:
+        self.honest = honest
+        self.t_star = t_star
+        self.depth = honest.depth
+
+    def get(self, position: int) -> bytes:
+        t = self.honest.trace_index(position)
+        if t < self.t_star:
+            return self.honest.get(position)
+        if t == (1 << self.depth) - 1:
+            honest_root = self.honest.get(position)
+            return bytes([flipped(honest_root[0])]) + keccak256(b"a false final state")[1:]
+        return bytes([VMStatus.UNFINISHED]) + keccak256(b"a false state" + be64(t))[1:]
+
+    def get_step_data(self, position: int) -> StepData:
+        return self.honest.get_step_data(position)
+
+    def absolute_prestate_commitment(self) -> bytes:
+        return self.honest.absolute_prestate_commitment()
+
+
+def preimage_read_steps(
+    program: TransitionProgram, params: GameParameters, model: GameModel, inputs: ExecInputs
+) -> list[Read]:
+    """Every step of the subgame's honest run that reads a preimage part (the fast run stops there)."""
+    host = subgame_host_factory(TransitionChain(ANCHOR_BLOCK), params, GameInputs.of(model))(inputs)
+    vm = program.start(host)
+    reads = []
+    while not vm.exited:
+        vm.run(1 << 22)
+        read = vm.last_preimage_read
+        if read is not None:
+            reads.append((vm.step_count - 1, read.key, read.offset))
+    return reads
+
+
+def keccak_read(reads: list[Read]) -> int:
+    """The read of the first data word of the agreed root's preimage (after its 8-byte length)."""
+    return next(step for step, key, offset in reads if key_type(key) == KeyType.KECCAK256 and offset == 8)
+
+
+def local_read(reads: list[Read]) -> int:
+    """The read of the disputed block number's value (local 4, after its length)."""
+    return next(step for step, key, offset in reads if key == local_key(4) and offset == 8)
+
+
+# -- playing on the model -------------------------------------------------------------------------
+
+
+@dataclass
+class Played:
+    model: GameModel
+    honest: SplitTraceAccessor
+    moves: int = 0
+    steps: list[tuple[bytes, Step]] = field(default_factory=list)
+    t_star: int = -1
+
+
+def play_model(
+    program: TransitionProgram,
+    params: GameParameters,
+    folder: Path,
+    choose: Callable[[list[Read]], int],
+) -> Played:
+    """A false root for block ``anchor + 2^SPLIT`` by the adversary, whose chain is false from the
+    middle of the game's blocks on, answered by the honest side."""
+    chain = TransitionChain(ANCHOR_BLOCK)
+    l2_block = ANCHOR_BLOCK + (1 << params.split_depth)
+    lies = LyingOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
+    model = GameModel(
+        params,
+        program.vm_class.verify_step,
+        root_claim=lies.output_root(l2_block),
+        l2_block_number=l2_block,
+        anchor_root=chain.anchor_root,
+        anchor_block=ANCHOR_BLOCK,
+        creator=ADVERSARY,
+        init_bond=DEFAULT_INIT_BOND,
+        now=0,
+        l1_head=L1_HEAD,
+        l2_chain_id=L2_CHAIN_ID,
+    )
+    honest = transition_trace(params, GameInputs.of(model), chain, program, folder)
+    played = Played(model, honest)
+
+    def liar_bottom(inputs: ExecInputs) -> TraceProvider:
+        provider = honest.providers.get(inputs.local_context)
+        if provider is None:
+            provider = honest.providers[inputs.local_context] = honest.bottom(inputs)
+        assert isinstance(provider, VMTraceProvider)
+        played.t_star = choose(preimage_read_steps(program, params, model, inputs))
+        return LiarProvider(provider, played.t_star)
+
+    top = OutputTraceProvider(lies, params.split_depth, ANCHOR_BLOCK, chain.anchor_root, l2_block)
+    liar = SplitTraceAccessor(params, top, liar_bottom)
+    while True:
+        acted = False
+        for trace, sender in ((honest, HONEST), (liar, ADVERSARY)):
+            for action in plan(model, trace):
+                send(model, action, sender)
+                acted = True
+                if isinstance(action, Step):
+                    played.steps.append((sender, action))
+                else:
+                    played.moves += 1
+        if not acted:
+            return played
+
+
+def send(model: GameModel, action: Action, sender: bytes) -> None:
+    """``perform``, with a step's global keccak part put in the oracle first (§15.4)."""
+    if isinstance(action, Step) and action.data.oracle is not None and not action.data.oracle.is_local:
+        datum = action.data.oracle
+        model.oracle.load(datum.key, datum.value, datum.offset)
+    perform(model, action, sender, now=0)
+
+
+@pytest.fixture(scope="module")
+def mips_program(mips_elves: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> TransitionProgram:
+    return TransitionProgram.load(mips_elves["transition"], tmp_path_factory.mktemp("mips32"))
+
+
+@pytest.fixture(scope="module")
+def mips_params(mips_program: TransitionProgram) -> GameParameters:
+    return vm_game_parameters(mips_program)
+
+
+@pytest.mark.parametrize("choose", [keccak_read, local_read], ids=["keccak-read", "local-read"])
+def test_false_root_is_defeated_by_a_step_at_t_star(
+    mips_program: TransitionProgram,
+    mips_params: GameParameters,
+    tmp_path: Path,
+    choose: Callable[[list[Read]], int],
+) -> None:
+    check_game(mips_program, mips_params, tmp_path, choose)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("choose", [keccak_read, local_read], ids=["keccak-read", "local-read"])
+def test_rv64_game(riscv_elves: dict[str, Path], tmp_path: Path, choose: Callable[[list[Read]], int]) -> None:
+    """The same game with the RV64 VM (game type ASTERISC): nothing above the VM knows the ISA."""
+    program = TransitionProgram.load(riscv_elves["transition"], tmp_path / "program", "riscv64")
+    check_game(program, vm_game_parameters(program), tmp_path / "snapshots", choose)
+
+
+def check_game(
+    program: TransitionProgram,
+    params: GameParameters,
+    folder: Path,
+    choose: Callable[[list[Read]], int],
+) -> None:
+    played = play_model(program, params, folder, choose)
+    model = played.model
+
+    # one step, by the honest side, executing exactly instruction t* of the disputed subgame
+    assert [sender for sender, _ in played.steps] == [HONEST]
+    step = played.steps[0][1]
+    leaf = model.claims[step.claim]
+    assert leaf.depth == params.max_game_depth and leaf.countered_by == HONEST
+    (provider,) = played.honest.providers.values()
+    assert isinstance(provider, VMTraceProvider)
+    assert step.data.pre_state == provider.state_at(played.t_star).witness()
+    local_t = trace_index(leaf.position, params.max_game_depth) % params.exec_trace_length
+    assert local_t in (played.t_star, played.t_star - 1)  # the liar's first lie, or its last truth
+    datum = step.data.oracle
+    assert datum is not None
+    if choose is keccak_read:
+        assert not datum.is_local and key_type(datum.key) == KeyType.KECCAK256
+    else:
+        assert datum.is_local and datum.local_ident == 4
+
+    resolve_all(model, game_over(model))
+    assert model.status == GameStatus.CHALLENGER_WINS
+    bonds = sum(claim.bond for claim in model.claims)
+    assert model.credit(BondDistributionMode.NORMAL) == {HONEST: bonds}
+    assert played.moves == len(model.claims) - 1
