@@ -153,7 +153,7 @@ def play_model(
         l1_head=L1_HEAD,
         l2_chain_id=L2_CHAIN_ID,
     )
-    honest = transition_trace(params, GameInputs.of(model), chain, program, folder)
+    honest = transition_trace(model, chain, program, folder)
     played = Played(model, honest)
 
     def liar_bottom(inputs: ExecInputs) -> TraceProvider:

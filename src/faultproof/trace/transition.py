@@ -26,7 +26,8 @@ This module gives the honest side of such a game:
 * ``TransitionProgram``: the guest's initial state ``S_0`` for a VM kind, its guard traps, and the
   bottom providers (``vm_bottom``) that run it with snapshots;
 * ``vm_game_parameters``: the game shape with ``N = 2^K`` at least the program's step count;
-* ``transition_trace``: the ``SplitTraceAccessor`` of one game, for the honest challenger.
+* ``transition_bottom``: the agents' ``BottomBuilder`` for such games, and ``transition_trace``:
+  the ``SplitTraceAccessor`` of one game (e.g. on ``GameModel``).
 """
 
 from __future__ import annotations
@@ -192,9 +193,6 @@ def _hash_argument(argument: bytes) -> bytes:
 
 class GameLike(Protocol):
     """The creation arguments of a game, as ``GameSnapshot`` (agents) and ``GameModel`` both hold them."""
-
-    @property
-    def address(self) -> bytes: ...
 
     @property
     def params(self) -> GameParameters: ...
@@ -387,20 +385,37 @@ def vm_game_parameters(
     )
 
 
-def transition_trace(
-    params: GameParameters,
-    game: GameInputs,
+def transition_bottom(
     chain: TransitionChain,
     program: TransitionProgram,
-    snapshot_root: Path,
+    snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+) -> Callable[[GameLike, Path], BottomFactory]:
+    """The agents' ``BottomBuilder`` of the program's game type: for a game (its ``GameSnapshot``)
+    and its own cache folder, bottom providers running the program with each subgame's host,
+    snapshots in ``folder/<local context>``.
+
+    The folder must belong to the game alone: a subgame's local context hashes its claims and
+    positions, not the game's anchor or ``l2BlockNumber``, which its local data also depends on.
+    """
+
+    def build(game: GameLike, folder: Path) -> BottomFactory:
+        host_for = subgame_host_factory(chain, game.params, GameInputs.of(game))
+        return program.bottom(host_for, game.params.exec_depth, folder, snapshot_interval)
+
+    return build
+
+
+def transition_trace(
+    game: GameLike,
+    chain: TransitionChain,
+    program: TransitionProgram,
+    folder: Path,
     snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
 ) -> SplitTraceAccessor:
-    """The honest trace accessor of one VM game over ``chain``: outputs above the split, runs of
-    `transition` below it, one snapshot folder per subgame under ``snapshot_root``.
-
-    ``snapshot_root`` must belong to this game alone: a subgame's local context hashes its claims
-    and positions, not the game's anchor or ``l2BlockNumber``, which its local data also depends on.
-    """
+    """The honest trace accessor of one VM game over ``chain`` (a ``GameModel`` or a snapshot):
+    outputs above the split, runs of `transition` below it, snapshots under ``folder``, which must
+    be the game's alone (see ``transition_bottom``)."""
+    params = game.params
     if params.absolute_prestate != program.absolute_prestate:
         raise TraceError(
             f"the game's absolute prestate 0x{params.absolute_prestate.hex()} is not the program's "
@@ -409,36 +424,8 @@ def transition_trace(
     top = OutputTraceProvider(
         chain, params.split_depth, game.anchor_block, game.anchor_root, game.l2_block_number
     )
-    host_for = subgame_host_factory(chain, params, game)
-    bottom = program.bottom(host_for, params.exec_depth, snapshot_root, snapshot_interval)
+    bottom = transition_bottom(chain, program, snapshot_interval)(game, folder)
     return SplitTraceAccessor(params, top, bottom)
-
-
-def transition_trace_factory(
-    chain: TransitionChain,
-    program: TransitionProgram,
-    snapshot_root: Path,
-    snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
-) -> Callable[[GameLike], SplitTraceAccessor]:
-    """A trace factory for the agents' registry (game type ``program.game_type``): one accessor per
-    game address, kept, so its subgames' runs and snapshots serve every later pass; snapshots in
-    ``snapshot_root/<game address>/<local context>``."""
-    accessors: dict[bytes, SplitTraceAccessor] = {}
-
-    def trace_for(game: GameLike) -> SplitTraceAccessor:
-        address = bytes(game.address)
-        if address not in accessors:
-            accessors[address] = transition_trace(
-                game.params,
-                GameInputs.of(game),
-                chain,
-                program,
-                snapshot_root / address.hex(),
-                snapshot_interval,
-            )
-        return accessors[address]
-
-    return trace_for
 
 
 __all__ = [
@@ -457,8 +444,8 @@ __all__ = [
     "output_preimage",
     "output_root",
     "subgame_host_factory",
+    "transition_bottom",
     "transition_host",
     "transition_trace",
-    "transition_trace_factory",
     "vm_game_parameters",
 ]
