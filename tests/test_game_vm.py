@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from faultproof.agents import AgentEvent, EventKind, GameSnapshot, GameTraces, HonestChallenger, Liar, Runner
 from faultproof.agents.planner import Action, Step, plan
+from faultproof.chain import EmbeddedChain
 from faultproof.crypto import keccak256
 from faultproof.game.bonds import DEFAULT_INIT_BOND
 from faultproof.game.model import GameModel
@@ -25,15 +27,18 @@ from faultproof.game.params import GameParameters
 from faultproof.game.positions import trace_index
 from faultproof.game.resolution import BondDistributionMode, GameStatus
 from faultproof.ints import be64
+from faultproof.onchain.games import GameSetup, deploy_game_system
 from faultproof.preimage.keys import KeyType, key_type, local_key
 from faultproof.trace.outputs import OutputSource, OutputTraceProvider
 from faultproof.trace.provider import StepData, TraceProvider
-from faultproof.trace.split import ExecInputs, SplitTraceAccessor
+from faultproof.trace.split import BottomFactory, ExecInputs, SplitTraceAccessor
 from faultproof.trace.transition import (
     GameInputs,
+    GameLike,
     TransitionChain,
     TransitionProgram,
     subgame_host_factory,
+    transition_bottom,
     transition_trace,
     vm_game_parameters,
 )
@@ -44,6 +49,8 @@ from honest_play import ADVERSARY, HONEST, game_over, perform, resolve_all
 ANCHOR_BLOCK = 1_000
 L1_HEAD = keccak256(b"the game's L1 head")
 L2_CHAIN_ID = 901
+FINALITY_DELAY = 600  # short airgap and WETH delay: the runner jumps over them anyway
+WETH_DELAY = 3_600
 Read = tuple[int, bytes, int]  # a step that reads a preimage part: (step, key, offset)
 
 
@@ -92,11 +99,9 @@ class LiarProvider(TraceProvider):
         return self.honest.absolute_prestate_commitment()
 
 
-def preimage_read_steps(
-    program: TransitionProgram, params: GameParameters, model: GameModel, inputs: ExecInputs
-) -> list[Read]:
+def preimage_read_steps(program: TransitionProgram, game: GameLike, inputs: ExecInputs) -> list[Read]:
     """Every step of the subgame's honest run that reads a preimage part (the fast run stops there)."""
-    host = subgame_host_factory(TransitionChain(ANCHOR_BLOCK), params, GameInputs.of(model))(inputs)
+    host = subgame_host_factory(TransitionChain(ANCHOR_BLOCK), game.params, GameInputs.of(game))(inputs)
     vm = program.start(host)
     reads = []
     while not vm.exited:
@@ -161,7 +166,7 @@ def play_model(
         if provider is None:
             provider = honest.providers[inputs.local_context] = honest.bottom(inputs)
         assert isinstance(provider, VMTraceProvider)
-        played.t_star = choose(preimage_read_steps(program, params, model, inputs))
+        played.t_star = choose(preimage_read_steps(program, model, inputs))
         return LiarProvider(provider, played.t_star)
 
     top = OutputTraceProvider(lies, params.split_depth, ANCHOR_BLOCK, chain.anchor_root, l2_block)
@@ -247,3 +252,111 @@ def check_game(
     bonds = sum(claim.bond for claim in model.claims)
     assert model.credit(BondDistributionMode.NORMAL) == {HONEST: bonds}
     assert played.moves == len(model.claims) - 1
+
+
+# -- playing on the chain -------------------------------------------------------------------------
+
+
+def liar_view(
+    chain: TransitionChain,
+    program: TransitionProgram,
+    lies: OutputSource,
+    folder: Path,
+    choose: Callable[[list[Read]], int],
+    chosen: list[int],
+) -> GameTraces:
+    """The adversary's ``GameTraces``: ``lies`` above the split, below it its own run of the program
+    up to ``t*`` and lies after (each ``t*`` it picks is appended to ``chosen``)."""
+    honest_bottom = transition_bottom(chain, program)
+
+    def bottom(snapshot: GameSnapshot, _: Path) -> BottomFactory:
+        runs = honest_bottom(snapshot, folder)
+
+        def make(inputs: ExecInputs) -> TraceProvider:
+            provider = runs(inputs)
+            assert isinstance(provider, VMTraceProvider)
+            chosen.append(choose(preimage_read_steps(program, snapshot, inputs)))
+            return LiarProvider(provider, chosen[-1])
+
+        return make
+
+    return GameTraces(program.absolute_prestate, lies, bottom)
+
+
+@pytest.mark.parametrize(
+    "choose",
+    [keccak_read, pytest.param(local_read, marks=pytest.mark.slow)],
+    ids=["keccak-read", "local-read"],
+)
+def test_false_root_on_chain(
+    mips_program: TransitionProgram,
+    mips_params: GameParameters,
+    tmp_path: Path,
+    choose: Callable[[list[Read]], int],
+) -> None:
+    """The same game through the real contracts — factory, FaultDisputeGame, MIPS.vy, PreimageOracle —
+    between the agents' honest challenger and a liar, run to the last credit."""
+    program, params = mips_program, mips_params
+    evm = EmbeddedChain()
+    chain = TransitionChain(ANCHOR_BLOCK)
+    system = deploy_game_system(
+        evm,
+        [GameSetup(params, "mips32")],
+        anchor_root=chain.anchor_root,
+        anchor_block=ANCHOR_BLOCK,
+        challenge_period=params.challenge_period,
+        finality_delay=FINALITY_DELAY,
+        weth_delay=WETH_DELAY,
+        l2_chain_id=L2_CHAIN_ID,
+    )
+    liar_account, honest_account = evm.accounts[1], evm.accounts[2]
+    l2_block = ANCHOR_BLOCK + (1 << params.split_depth)
+    lies = LyingOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
+    game = system.create_game(params.game_type, lies.output_root(l2_block), l2_block, liar_account)
+    before = {account.address: evm.balance(account.address) for account in (liar_account, honest_account)}
+
+    events: list[AgentEvent] = []
+    traces = {
+        params.game_type: GameTraces(program.absolute_prestate, chain, transition_bottom(chain, program))
+    }
+    honest = HonestChallenger(
+        evm,
+        honest_account,
+        traces=traces,
+        games=[game.address],
+        trace_dir=tmp_path / "honest",
+        on_event=events.append,
+    )
+    chosen: list[int] = []
+    view = liar_view(chain, program, lies, tmp_path / "liar", choose, chosen)
+    liar = Liar(evm, liar_account, view=view, on_event=events.append)
+    result = Runner(evm, [honest, liar], games=[game.address], on_event=events.append).run()
+
+    final = result.games[game.address]
+    assert final.status == GameStatus.CHALLENGER_WINS
+    assert [event for event in events if event.kind == EventKind.REVERTED] == []
+    # one step, the honest side's, at instruction t*, after loading the part it reads
+    steps = [event for event in events if event.kind == EventKind.STEP]
+    assert [event.agent for event in steps] == ["challenger"]
+    (t_star,) = chosen
+    leaf = final.claims[steps[0].claim_index]
+    assert leaf.depth == params.max_game_depth and leaf.countered_by == honest_account.address
+    local_t = trace_index(leaf.position, params.max_game_depth) % params.exec_trace_length
+    assert local_t in (t_star, t_star - 1)
+    moves = [event for event in events if event.kind == EventKind.MOVE]
+    assert len(moves) == len(final.claims) - 1
+    loads = [event.kind for event in events if event.kind in (EventKind.PREIMAGE, EventKind.LOCAL_DATA)]
+    assert loads == ([EventKind.PREIMAGE] if choose is keccak_read else [EventKind.LOCAL_DATA])
+
+    # every bond to the honest side, paid out through DelayedWETH; nothing left in the game
+    assert final.bond_distribution_mode == BondDistributionMode.NORMAL
+    liar_bonds = sum(claim.bond for claim in final.claims if claim.claimant == liar_account.address)
+    root_bond = final.claims[0].bond
+    assert evm.balance(honest_account.address) == before[honest_account.address] + liar_bonds - honest.fees
+    assert (
+        evm.balance(liar_account.address)
+        == before[liar_account.address] - (liar_bonds - root_bond) - liar.fees
+    )
+    withdrawn = [event.recipient for event in events if event.kind == EventKind.CREDIT_WITHDRAWN]
+    assert withdrawn == [honest_account.address]
+    assert evm.balance(system.weth.address) == 0
