@@ -107,6 +107,7 @@ class Player(Agent):
         action: str | None = None,
         bond: int = 0,
         gas: int | None = None,
+        learned: Callable[[Receipt], dict[str, Any]] | None = None,
         **event_fields: Any,
     ) -> Receipt | None:
         """Send ``function(*args)`` with ``bond`` wei; the receipt, or None if it reverted.
@@ -114,6 +115,7 @@ class Player(Agent):
         With a store and an ``action`` key, the intent is recorded before sending and the outcome
         after. A revert is recorded, reported as ``REVERTED`` with the contract's reason, and not
         raised; an unreachable chain raises ``ChainError`` and leaves the intent to be reconciled.
+        ``learned(receipt)`` adds event fields known only once it landed (a new game's address).
         """
         record = self.store if self.store is not None and action is not None else None
         game_key = str(game) if game is not None else str(function.contract.address)
@@ -161,9 +163,11 @@ class Player(Agent):
                 gas_used=receipt.gas_used,
                 fee=fee,
             )
+        if learned is not None:
+            event_fields = {**event_fields, **learned(receipt)}
         self.emit(
             kind,
-            game,
+            event_fields.pop("game", game),
             gas=receipt.gas_used,
             fee=fee,
             bond=bond,

@@ -212,18 +212,10 @@ class HonestChallenger(Player):
             return self.collector.wakeup(snapshot)
         if self._due_actions(snapshot):
             return snapshot.now
-        resolved = snapshot.resolved_subgames
-        if resolved[0]:
+        if snapshot.resolved_subgames[0]:
             return snapshot.now  # resolve()
-        later = []
-        for index, kids in enumerate(snapshot.children):
-            if resolved[index]:
-                continue
-            if not snapshot.resolvable(index):
-                later.append(snapshot.expiry(index))
-            elif all(resolved[kid] for kid in kids):
-                return snapshot.now
-        return min(later, default=None)
+        ready = _resolution_times(snapshot)
+        return min((ready[i] for i, done in enumerate(snapshot.resolved_subgames) if not done), default=None)
 
     def finished(self, snapshot: GameSnapshot) -> bool:
         if not self._within_window(snapshot.created_at, snapshot.now):
@@ -501,6 +493,16 @@ def _urgency(snapshot: GameSnapshot, action: Action) -> int:
     if isinstance(action, Step):
         return snapshot.expiry(action.claim)
     return snapshot.now
+
+
+def _resolution_times(snapshot: GameSnapshot) -> list[int]:
+    """When each claim can be resolved at the earliest: its clock has run out and so have those of
+    all its descendants (children first: they have larger indices)."""
+    ready = [max(snapshot.now, snapshot.expiry(index)) for index in range(len(snapshot.claims))]
+    for index in reversed(range(1, len(snapshot.claims))):
+        parent = snapshot.claims[index].parent_index
+        ready[parent] = max(ready[parent], ready[index])
+    return ready
 
 
 def _simulates(call: Callable[..., object], *args: object, **options: object) -> bool:

@@ -81,6 +81,7 @@ class Proposer(Player):
             extra,
             bond=self.factory.initBonds(self.game_type),
             action=f"create:{self.game_type}:{block}:{root.hex()}",
+            learned=lambda _: {"game": Address(self.factory.games(self.game_type, root, extra)[0])},
             value=root,
             detail=f"L2 block {block}",
         )
