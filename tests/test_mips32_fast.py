@@ -20,6 +20,7 @@ import fast_vs_reference as whole
 from faultproof.errors import DivisionByZero, InvalidExitedValue, InvalidMemoryProof, TrapReached
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
+from faultproof.trace.transition import example_host
 from faultproof.vm.mips32.fast import FastInterpreter
 from faultproof.vm.mips32.state import MipsState
 from faultproof.vm.mips32.vm import MipsVM
@@ -33,8 +34,10 @@ PROGRAMS: whole.Programs = {
     "claim": ("claim", claim_host),
     "claim_false": ("claim", functools.partial(claim_host, 5)),
     "compute": ("compute", None),
+    "transition": ("transition", example_host),
+    "transition_false": ("transition", functools.partial(example_host, False)),
 }
-SLOW_PROGRAMS = {"compute"}
+SLOW_PROGRAMS = {"compute", "transition", "transition_false"}
 
 
 def load(elves: dict[str, Path], name: str) -> MipsVM:

@@ -24,6 +24,7 @@ import fast_vs_reference as whole
 from faultproof.errors import InvalidInstruction, MisalignedAddress, TrapReached
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
+from faultproof.trace.transition import example_host
 from faultproof.vm.riscv64.state import RiscvState
 from faultproof.vm.riscv64.vm import RiscvVM
 from riscv_asm import (
@@ -96,14 +97,18 @@ PROGRAMS: whole.Programs = {
     "claim": ("claim", claim_host),
     "claim_false": ("claim", functools.partial(claim_host, 5)),
     "compute": ("compute", None),
+    "transition": ("transition", example_host),
+    "transition_false": ("transition", functools.partial(example_host, False)),
 }
-SLOW_PROGRAMS = {"compute"}
+SLOW_PROGRAMS = {"compute", "transition", "transition_false"}
 # name -> (a part of its stdout, exit code)
 EXPECTED_OUTPUT = {
     "hello": (b"hello world!\n", 0),
     "claim": (b" is good!\n", 0),
     "claim_false": (b" is bad! ", 1),
     "compute": (b"\n", 0),
+    "transition": (b" is good!\n", 0),
+    "transition_false": (b" is bad! ", 1),
 }
 
 

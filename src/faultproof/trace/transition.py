@@ -269,6 +269,14 @@ def boot_inputs(
     }
 
 
+def example_host(true: bool = True) -> OracleHost:
+    """The host of one run outside a game: block 1 of ``TransitionChain()`` claimed with its output
+    root, or (``true=False``) with a false one."""
+    chain = TransitionChain()
+    disputed = chain.output_root(1) if true else keccak256(b"a false output root")
+    return transition_host(chain, boot_inputs(chain.anchor_root, disputed, 1))
+
+
 # -- the program in a VM --------------------------------------------------------------------------
 
 GAME_TYPES: dict[str, GameType] = {"mips32": GameType.CANNON, "riscv64": GameType.ASTERISC}
@@ -329,12 +337,9 @@ class TransitionProgram:
             vm.run(min(RUN_CHUNK, max_steps - vm.step_count))
         return vm
 
-    def step_count(self, chain: TransitionChain | None = None) -> int:
-        """Steps to the exit, the most of a true and a false one-block transition from ``chain``'s anchor."""
-        chain = chain if chain is not None else TransitionChain()
-        start, block = chain.anchor_root, chain.anchor_block + 1
-        runs = [boot_inputs(start, chain.output_root(block), block), boot_inputs(start, bytes(32), block)]
-        return max(self.run(transition_host(chain, inputs)).step_count for inputs in runs)
+    def step_count(self) -> int:
+        """Steps to the exit, the most of a true and a false one-block transition (``example_host``)."""
+        return max(self.run(example_host(true)).step_count for true in (True, False))
 
     def bottom(
         self,
@@ -439,6 +444,7 @@ __all__ = [
     "TransitionChain",
     "TransitionProgram",
     "boot_inputs",
+    "example_host",
     "exec_depth_for",
     "next_state",
     "output_preimage",
