@@ -28,6 +28,7 @@ from pathlib import Path
 from faultproof.examples import claim_host
 from faultproof.memory import Memory
 from faultproof.programs import GUEST_PROGRAMS, build_programs
+from faultproof.trace.transition import example_host
 from faultproof.vm import VM_NAMES, vm_class
 from faultproof.vm.interface import FaultProofVM
 
@@ -102,8 +103,10 @@ def main(argv: list[str] | None = None) -> None:
 
     def fresh() -> FaultProofVM:
         vm, _ = cls.load_elf(elf)
-        if args.program == "claim":  # the only guest that talks to a host
+        if args.program == "claim":  # the example inputs of the guests that read a host
             vm.host = claim_host()
+        elif args.program == "transition":
+            vm.host = example_host()
         return vm
 
     rows: list[tuple[str, str, str, str]] = []
