@@ -222,5 +222,9 @@ class AgentStoreError(AgentError):
     """An agent's store cannot be opened or written, or belongs to another chain or account."""
 
 
+class GameCommandError(FaultproofError):
+    """A game command cannot do what it was asked: the contract refused it, or it is too early."""
+
+
 class RunStalled(AgentError):
     """A run of agents reached its time or pass limit before every game was resolved and paid out."""

@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "faultproof.cli.examples",
     "faultproof.cli.host",
     "faultproof.cli.onchain",
+    "faultproof.cli.game",
 ]
 
 USAGE_ERROR_STATUS = 2
