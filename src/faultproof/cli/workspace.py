@@ -26,6 +26,7 @@ from pathlib import Path
 from faultproof.agents.traces import GameTraces, alphabet_traces
 from faultproof.chain import Chain, EmbeddedChain, JsonRpcChain
 from faultproof.chain.accounts import Account, Address
+from faultproof.chain.contract import Contract
 from faultproof.errors import StateFormatError, UsageError
 from faultproof.fileio import write_text_atomic
 from faultproof.game.configs import TEST_CONFIGS
@@ -226,15 +227,23 @@ class Workspace:
                 f"{self.directory / RECORD_FILE} is a deployment on chain {record.chain_id}, "
                 f"this chain is {chain.chain_id}"
             )
-        handles = {
-            field: chain.at(
-                record.contracts[name],
-                compile_for_deployment(name) if name == ORACLE_CONTRACT else compile_game_contract(name),
+
+        def handle(name: str) -> Contract:
+            compiled = (
+                compile_for_deployment(name) if name == ORACLE_CONTRACT else compile_game_contract(name)
             )
-            for name, field in SYSTEM_CONTRACTS.items()
-        }
+            return chain.at(record.contracts[name], compiled)
+
         register_contract_errors(chain, ORACLE_CONTRACT)
-        system = GameSystem(chain, self.account(chain, record.owner), **handles)
+        system = GameSystem(
+            chain,
+            self.account(chain, record.owner),
+            system_config=handle("SystemConfig"),
+            oracle=handle(ORACLE_CONTRACT),
+            weth=handle("DelayedWETH"),
+            factory=handle("DisputeGameFactory"),
+            anchor_state_registry=handle("AnchorStateRegistry"),
+        )
         for game_type, entry in record.game_types.items():
             name = VERIFIERS[entry.vm]
             if entry.vm == ALPHABET:
