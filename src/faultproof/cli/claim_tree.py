@@ -1,11 +1,11 @@
 """A game's claims drawn as the tree they form, so a person reads a game at a glance.
 
-Each claim is one line under the claim it counters: what kind of move it was, the position and
-what it stands for there (an output root of which block, an execution subgame's root, a state at
-a local trace index), its value (with the VM status of a state commitment), who posted it and
-its bond, how long its challengers still have, and whether it stands or is countered — the
-standing it would have if the game were resolved now (§11.3: a claim is countered iff it was
-stepped on or has a child that stands).
+Each claim is one line after the claim it counters (named on the line): the kind of move, the
+position and what it stands for there (an output root of which block, an execution subgame's
+root, a state at a local trace index), its value (with the VM status of a state commitment), who
+posted it and its bond, how long its challengers still have, and whether it stands or is
+countered — the standing it would have if the game were resolved now (§11.3: a claim is countered
+iff it was stepped on or has a child that stands).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from rich.tree import Tree
 
 from faultproof.game.clocks import challenger_duration
 from faultproof.game.params import GameParameters
@@ -42,21 +41,29 @@ def claim_tree(
     anchor_block: int,
     l2_block_number: int,
     now: int,
-    title: str,
     in_progress: bool = True,
-) -> Tree:
-    """The claims as a rich ``Tree`` under ``title``, each claim under the one it counters."""
+) -> list[Text]:
+    """One line per claim, in tree order: a claim's only counter follows it in the same column (a
+    line of play reads top to bottom), several counters branch off with tree guides."""
     children = subgames(claims)
     stands = standing(claims)
-    tree = Tree(Text(title, style="bold"), guide_style="dim")
-    pending = [(tree, 0)]
+    lines: list[Text] = []
+    pending: list[tuple[int, str, str]] = [(0, "", "")]
     while pending:
-        branch, index = pending.pop()
-        node = branch.add(
+        index, first, rest = pending.pop()
+        line = Text(first, style="dim")
+        line.append_text(
             _describe(claims, index, params, anchor_block, l2_block_number, now, stands, in_progress)
         )
-        pending.extend((node, child) for child in reversed(children[index]))
-    return tree
+        lines.append(line)
+        kids = children[index]
+        if len(kids) == 1:
+            pending.append((kids[0], rest, rest))
+            continue
+        for order, child in reversed(list(enumerate(kids))):
+            last = order == len(kids) - 1
+            pending.append((child, rest + ("└─ " if last else "├─ "), rest + ("   " if last else "│  ")))
+    return lines
 
 
 def _describe(
@@ -72,8 +79,9 @@ def _describe(
     claim = claims[index]
     line = Text()
     line.append(f"#{index} ", style="bold")
-    line.append(f"{_move_kind(claims, claim):<7}", style="cyan")
-    line.append(f"@{claim.position} d{depth(claim.position)}  ")
+    kind = _move_kind(claims, claim)
+    line.append(kind if claim.is_root else f"{kind} #{claim.parent_index}", style="cyan")
+    line.append(f" → @{claim.position} (depth {depth(claim.position)})  ")
     line.append(_meaning(claim, params, anchor_block, l2_block_number))
     line.append(f"  0x{claim.claim[:4].hex()}…{claim.claim[-2:].hex()}")
     if depth(claim.position) > params.split_depth:

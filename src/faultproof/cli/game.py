@@ -397,17 +397,16 @@ def show_game(snapshot: GameSnapshot, console: Console) -> None:
         f"  MAX {params.max_game_depth}, SPLIT {params.split_depth}, clock {params.max_clock_duration} s "
         f"per side (+{params.clock_extension} s extension), prestate 0x{params.absolute_prestate.hex()}"
     )
-    console.print(
-        claim_tree(
-            snapshot.claims,
-            params,
-            anchor_block=snapshot.anchor_block,
-            l2_block_number=snapshot.l2_block_number,
-            now=snapshot.now,
-            title=f"{len(snapshot.claims)} claims",
-            in_progress=snapshot.in_progress,
-        )
-    )
+    console.print(f"{len(snapshot.claims)} claims:")
+    for line in claim_tree(
+        snapshot.claims,
+        params,
+        anchor_block=snapshot.anchor_block,
+        l2_block_number=snapshot.l2_block_number,
+        now=snapshot.now,
+        in_progress=snapshot.in_progress,
+    ):
+        console.print(line, soft_wrap=True)
 
 
 def show_payouts(snapshot: GameSnapshot, console: Console) -> None:

@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "faultproof.cli.host",
     "faultproof.cli.onchain",
     "faultproof.cli.game",
+    "faultproof.cli.demo",
 ]
 
 USAGE_ERROR_STATUS = 2

@@ -4,7 +4,8 @@ Every game command works in one folder (``--dir``, ``.faultproof`` by default)::
 
     chain.bin              the embedded chain, when no --rpc is given (EmbeddedChain.save/open)
     games.json             the game system deployed on that chain: addresses, game types, L2 kind
-    programs/<vm>/         the `transition` guest built for a VM and its initial state
+    programs/<vm>/         the `transition` guest built for a VM (or wherever ``programs`` says)
+    prestates/<vm>/        its initial state ``S_0``, which VM traces start from
     agents/<address>.db    an agent's persistent store (sent transactions, credit phases)
     traces/                the challenger's trace caches (VM snapshots per game)
 
@@ -153,9 +154,11 @@ class SystemRecord:
 class Workspace:
     """The folder of the game commands, on one chain (``rpc`` None: the embedded one in the folder)."""
 
-    def __init__(self, directory: Path, rpc: str | None) -> None:
+    def __init__(self, directory: Path, rpc: str | None, programs: Path | None = None) -> None:
         self.directory = directory
         self.rpc = rpc
+        self.programs = programs or directory / "programs"
+        self._loaded: dict[str, TransitionProgram] = {}
 
     @contextmanager
     def chain(self) -> Iterator[Chain]:
@@ -270,10 +273,13 @@ class Workspace:
 
     def program(self, vm: str) -> TransitionProgram:
         """The `transition` guest built for ``vm`` (cached by its sources), loaded at ``S_0``."""
-        kind = vm_class(vm)
-        folder = self.directory / "programs"
-        elf = build_programs(kind.kind, kind.go_env, folder, [TRANSITION_PROGRAM])[TRANSITION_PROGRAM]
-        return TransitionProgram.load(elf, folder / vm, vm)
+        if vm not in self._loaded:
+            kind = vm_class(vm)
+            built = build_programs(kind.kind, kind.go_env, self.programs, [TRANSITION_PROGRAM])
+            self._loaded[vm] = TransitionProgram.load(
+                built[TRANSITION_PROGRAM], self.directory / "prestates" / vm, vm
+            )
+        return self._loaded[vm]
 
     def game_parameters(self, vm: str, base: GameParameters) -> GameParameters:
         """A game type's parameters: ``base`` for the alphabet VM; for a real VM, ``base``'s clocks

@@ -1,0 +1,177 @@
+"""``faultproof demo``: a whole dispute game on the embedded chain, move by move, to the payouts.
+
+The project's main job in one command. A toy rollup (``faultproof.trace.transition``: the state
+after block n+1 is 3·s_n + 4, every output root a hash of it) runs its fault proof program — the
+`transition` Go guest — in the MIPS32 VM by default. A proposer lies about the rollup's output;
+the honest challenger bisects its claim down the output roots, then down the program's execution
+until the two disagree about one instruction, which the MIPS contract re-executes on chain after
+the preimage that instruction reads is put in the oracle. The clocks run out (the demo moves the
+chain's time forward itself), the game resolves and the bonds are paid through the delayed WETH.
+
+``--liar challenger`` plays the other way round: an honest proposal attacked by a liar, defended
+by the honest challenger. ``--vm alphabet`` plays the same game over the toy alphabet VM.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from faultproof.agents import GameSnapshot, GameTraces, HonestChallenger, Liar, Runner
+from faultproof.agents.adversaries import lying_traces
+from faultproof.agents.challenger import ChallengerConfig
+from faultproof.agents.traces import BottomBuilder
+from faultproof.chain import EmbeddedChain
+from faultproof.chain.accounts import Account
+from faultproof.cli.game import EventPrinter, show_game, show_payouts
+from faultproof.cli.options import programs_out_option
+from faultproof.cli.workspace import ALPHABET, VM_KINDS, Workspace
+from faultproof.game.configs import TEST_CONFIGS
+from faultproof.game.resolution import GameStatus
+from faultproof.trace.lies import FalseOutputs, WrongFromStep, first_preimage_read, keccak_data_read
+from faultproof.trace.outputs import OutputSource
+from faultproof.trace.split import BottomFactory, ExecInputs
+from faultproof.trace.transition import TransitionChain, transition_bottom
+from faultproof.trace.vm import VMTraceProvider
+
+WEI_PER_ETH = 10**18
+PROPOSER, CHALLENGER, LIAR = 1, 2, 3  # dev account indexes
+
+
+@click.command("demo")
+@click.option(
+    "--vm", "vm", type=click.Choice(VM_KINDS), default="mips32", show_default=True, help="The game's VM."
+)
+@click.option(
+    "--config",
+    type=click.Choice(sorted(TEST_CONFIGS)),
+    default="minimal",
+    show_default=True,
+    help="Clocks (and for the alphabet VM, depths) of dispute-game.md §3.3.",
+)
+@click.option(
+    "--liar",
+    type=click.Choice(["proposer", "challenger"]),
+    default="proposer",
+    show_default=True,
+    help="Who lies: the proposer (a false root) or a challenger (attacking a true one).",
+)
+@programs_out_option()
+def demo_command(vm: str, config: str, liar: str, out: Path) -> None:
+    """Play a whole dispute game on the embedded chain: a lie, the bisection, one onchain step, payouts."""
+    console = Console(highlight=False, soft_wrap=True)
+    with tempfile.TemporaryDirectory(prefix="faultproof-demo-") as folder:
+        play(Path(folder), vm, config, liar == "proposer", out, console)
+
+
+def play(
+    folder: Path, vm: str, config: str, proposer_lies: bool, programs: Path, console: Console
+) -> GameSnapshot:
+    """The demo's game, narrated on ``console``; its final snapshot."""
+    chain = EmbeddedChain()
+    workspace = Workspace(folder, None, programs)
+    heading = "alphabet VM" if vm == ALPHABET else f"{vm} VM running the `transition` Go program"
+    console.print(f"[bold]faultproof demo[/bold]: a dispute game on an embedded chain, {heading}")
+    if vm != ALPHABET:
+        console.print(
+            "  the L2: s(n+1) = 3·s(n) + 4 mod 2^64, output root O(n) = keccak256(BE8(n) ‖ BE8(s(n)))"
+        )
+    system = workspace.deploy(chain, [vm], config)
+    (game_type,) = system.implementations
+    implementation = system.implementations[game_type]
+    split, max_depth = implementation.splitDepth(), implementation.maxGameDepth()
+    record = workspace.record()
+    honest = workspace.outputs()
+    l2_block = record.anchor_block + (1 << split)
+    lies = FalseOutputs(honest, record.anchor_block + (1 << (split - 1)) + 1)
+    console.print(
+        f"  game type {game_type}: MAX {max_depth}, SPLIT {split} "
+        f"({1 << split} output roots, then 2^{max_depth - split - 1} VM steps per block), "
+        f"{implementation.maxClockDuration()} s per side; factory {system.factory.address}, "
+        f"step verifier {system.verifiers[game_type].address}"
+    )
+
+    proposer_account, challenger_account, liar_account = (
+        chain.accounts[i] for i in (PROPOSER, CHALLENGER, LIAR)
+    )
+    dishonest = proposer_account if proposer_lies else liar_account
+    root = (lies if proposer_lies else honest).output_root(l2_block)
+    console.print(
+        f"  the proposer {proposer_account.address} claims block {l2_block}'s output is 0x{root.hex()} "
+        + ("[red](a lie)[/red]" if proposer_lies else "[green](the truth)[/green]")
+    )
+    players = (proposer_account, challenger_account) + (() if proposer_lies else (liar_account,))
+    before = {account.address: chain.balance(account.address) for account in players}
+    game = system.create_game(game_type, root, l2_block, proposer_account)
+
+    printer = EventPrinter(console, chain.block().timestamp)
+    challenger = HonestChallenger(
+        chain,
+        challenger_account,
+        traces=workspace.traces(),
+        games=[game.address],
+        trace_dir=folder / "traces",
+        config=ChallengerConfig(collect_for=() if proposer_lies else (proposer_account.address,)),
+        on_event=printer,
+    )
+    view = liar_view(workspace, vm, lies, folder / "liar")
+    adversary = Liar(chain, dishonest, view=view, name="liar", on_event=printer)
+    console.print("[bold]the game[/bold] (chain time since creation; the runner moves time to each deadline)")
+    result = Runner(chain, [challenger, adversary], games=[game.address], on_event=printer).run()
+
+    final = result.games[game.address]
+    console.print()
+    show_game(final, console)
+    show_payouts(final, console)
+    verdict = GameStatus.CHALLENGER_WINS if proposer_lies else GameStatus.DEFENDER_WINS
+    outcome = "the lie was refuted" if final.status == verdict else "[red]the lie won[/red]"
+    console.print(
+        f"[bold]{final.status.name}[/bold]: {outcome}. Balance changes (bonds won or lost, gas paid):"
+    )
+    fees = {challenger_account.address: challenger.fees, dishonest.address: adversary.fees}
+    for account in players:
+        change = chain.balance(account.address) - before[account.address]
+        console.print(
+            f"  {_role(account, proposer_account, challenger_account, dishonest):<20} {account.address}  "
+            f"{change / WEI_PER_ETH:+.6f} ETH (gas {fees.get(account.address, 0) / WEI_PER_ETH:.6f} ETH)"
+        )
+    return final
+
+
+def liar_view(workspace: Workspace, vm: str, lies: OutputSource, folder: Path) -> GameTraces:
+    """The liar's truth: ``lies`` for outputs; below the split the honest run until the first
+    keccak preimage read, made-up states from it on (so the final step reads a preimage)."""
+    if vm == ALPHABET:
+        return lying_traces(lies)
+    program = workspace.program(vm)
+    record = workspace.record()
+    runs = transition_bottom(TransitionChain(record.anchor_block), program)
+    return GameTraces(program.absolute_prestate, lies, _wrong_from_preimage_read(runs, folder))
+
+
+def _wrong_from_preimage_read(runs: BottomBuilder, folder: Path) -> BottomBuilder:
+    def bottom(snapshot: GameSnapshot, _: Path) -> BottomFactory:
+        honest_runs = runs(snapshot, folder)
+
+        def make(inputs: ExecInputs) -> WrongFromStep:
+            provider = honest_runs(inputs)
+            assert isinstance(provider, VMTraceProvider)
+            return WrongFromStep(provider, first_preimage_read(provider, keccak_data_read))
+
+        return make
+
+    return bottom
+
+
+def _role(account: Account, proposer: Account, challenger: Account, liar: Account) -> str:
+    if account == proposer:
+        return "proposer (lying)" if account == liar else "proposer"
+    if account == challenger:
+        return "honest challenger"
+    return "lying challenger"
+
+
+__all__ = ["demo_command", "liar_view", "play"]
