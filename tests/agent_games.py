@@ -39,7 +39,7 @@ from faultproof.agents.store import AgentStore
 from faultproof.chain import Account, Address, Chain
 from faultproof.game import alphabet
 from faultproof.game.params import GameParameters
-from faultproof.game.resolution import GameStatus
+from faultproof.game.resolution import BondDistributionMode, GameStatus
 from faultproof.game.tree import ZERO_ADDRESS
 from faultproof.onchain.games import GameSetup, GameSystem, deploy_game_system
 from faultproof.trace.outputs import AlphabetOutputs, OutputSource
@@ -88,6 +88,9 @@ class Table:
             finality_delay=FINALITY_DELAY,
             weth_delay=WETH_DELAY,
         )
+        # The registry retires every game created at or before its own creation second (§13); on a
+        # node whose blocks share a second (anvil), a game proposed at once would be paid in REFUND mode.
+        chain.advance_time(1)
         table = cls(chain, params, system)
         table.balances = {account.address: chain.balance(account.address) for account in chain.accounts}
         return table
@@ -173,9 +176,10 @@ class Table:
         return runner.run()
 
 
-def dishonest_root_view(table: Table, wrong: set[int], root_honest: bool) -> LyingOutputs:
-    """The liars' outputs: wrong at ``wrong`` and, unless the root is honest, at the root's block."""
-    return LyingOutputs(frozenset(wrong if root_honest else {*wrong, table.head}))
+def adversary_view(table: Table, wrong: set[int]) -> LyingOutputs:
+    """The adversaries' outputs: wrong at ``wrong`` and at the proposal's block, so they attack an
+    honest root and defend a wrong one (proposed from the same view)."""
+    return LyingOutputs(frozenset({*wrong, table.head}))
 
 
 def only_game(result: RunResult) -> GameSnapshot:
@@ -188,6 +192,7 @@ def check_outcome(table: Table, result: RunResult, honest: HonestChallenger, roo
     game = only_game(result)
     claims = game.claims
     assert game.status == (GameStatus.DEFENDER_WINS if root_honest else GameStatus.CHALLENGER_WINS)
+    assert game.bond_distribution_mode == BondDistributionMode.NORMAL
     # The honest side never countered its own claims, so none of them is countered.
     for index, claim in enumerate(claims):
         if claim.claimant == honest.address:
@@ -220,7 +225,7 @@ __all__ = [
     "HONEST",
     "PROPOSER",
     "Table",
+    "adversary_view",
     "check_outcome",
-    "dishonest_root_view",
     "only_game",
 ]

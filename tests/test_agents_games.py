@@ -19,8 +19,8 @@ from agent_games import (
     ADVERSARY_SEATS,
     PROPOSER,
     Table,
+    adversary_view,
     check_outcome,
-    dishonest_root_view,
     only_game,
 )
 from faultproof.agents import EventKind, LyingOutputs, ShiftedOutputs
@@ -61,7 +61,7 @@ def test_the_honest_challenger_beats_each_adversary(kind: str) -> None:
     """A wrong root defended by a liar, and the adversary under test playing along (the staller and
     the late mover defend it themselves: a liar of the same view would make their moves first)."""
     table = Table.deploy(EmbeddedChain(), UNIT)
-    lie = dishonest_root_view(table, {table.head - 3}, root_honest=False)
+    lie = adversary_view(table, {table.head - 3})
     table.proposer(lie, name="wrong-root")
     if kind not in ("staller", "late"):
         table.adversary("liar", ADVERSARY_SEATS[0], lie)
@@ -138,7 +138,7 @@ def test_a_snapshot_reads_what_the_game_says() -> None:
 
 def play_mix(params: GameParameters, root_honest: bool, kinds: list[str], seed: int, wrong: set[int]) -> None:
     table = Table.deploy(EmbeddedChain(), params)
-    lie = dishonest_root_view(table, wrong, root_honest)
+    lie = adversary_view(table, wrong)
     table.proposer(None if root_honest else lie, name="proposer" if root_honest else "wrong-root")
     if not root_honest:
         table.adversary("liar", ADVERSARY_SEATS[0], lie, seed)

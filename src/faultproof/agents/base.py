@@ -151,9 +151,9 @@ class Player(Agent):
                 **{k: v for k, v in event_fields.items() if k != "detail"},
             )
             return None
-        self.crash("after-send")
         fee, time = self._cost(receipt)
         self.fees += fee
+        self.crash("after-send")
         if record is not None and tx_id is not None:
             record.record_outcome(
                 tx_id,
