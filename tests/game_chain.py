@@ -9,12 +9,13 @@ checkpoints, credits, status — with the model's. The game contracts are deploy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from faultproof.agents.planner import Action, ChallengeRootL2Block, Move, Step
 from faultproof.chain import Account, Chain, EmbeddedChain, Receipt
+from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted, PreimagePartUnavailable, StepFailure
 from faultproof.game import alphabet
 from faultproof.game.bonds import DEFAULT_INIT_BOND, required_bond
@@ -22,9 +23,11 @@ from faultproof.game.clocks import max_game_duration
 from faultproof.game.errors import GameRuleError
 from faultproof.game.model import GameModel
 from faultproof.game.params import GameParameters
-from faultproof.game.positions import move
+from faultproof.game.positions import depth, move
 from faultproof.game.resolution import Checkpoint
+from faultproof.game.split import exec_root_statuses
 from faultproof.onchain.games import DEFAULT_L2_CHAIN_ID, GameSetup, GameSystem, deploy_game_system
+from honest_play import accessor
 
 ANCHOR_BLOCK = 1_000
 ANCHOR_ROOT = alphabet.output_root(ANCHOR_BLOCK)
@@ -34,13 +37,16 @@ ALPHABET_BAD_STATE = "alphabet state data is neither the prestate nor 64 bytes"
 OUT_OF_RANGE = None  # an index past an array: a revert without data
 
 
-def alphabet_system(params: GameParameters, chain: Chain | None = None, **options: Any) -> GameSystem:
-    """One alphabet game type on a fresh embedded chain (or ``chain``), anchored at ``ANCHOR_BLOCK``."""
+def alphabet_system(
+    params: GameParameters, chain: Chain | None = None, anchor_block: int = ANCHOR_BLOCK, **options: Any
+) -> GameSystem:
+    """One alphabet game type on a fresh embedded chain (or ``chain``), anchored at the alphabet
+    output of ``anchor_block`` (§17.5)."""
     return deploy_game_system(
         chain or EmbeddedChain(),
         [GameSetup(params, "alphabet")],
-        anchor_root=ANCHOR_ROOT,
-        anchor_block=ANCHOR_BLOCK,
+        anchor_root=alphabet.output_root(anchor_block),
+        anchor_block=anchor_block,
         challenge_period=params.challenge_period,
         **options,
     )
@@ -93,7 +99,8 @@ class Mirror:
         root_claim: bytes | None = None,
         l2_block_number: int | None = None,
     ) -> None:
-        block = ANCHOR_BLOCK + (1 << params.split_depth) if l2_block_number is None else l2_block_number
+        anchor_root, anchor_block = system.anchor_state_registry.getAnchorRoot()
+        block = anchor_block + (1 << params.split_depth) if l2_block_number is None else l2_block_number
         root = alphabet.output_root(block) if root_claim is None else root_claim
         self.system = system
         self.chain = system.chain
@@ -104,8 +111,8 @@ class Mirror:
             alphabet.AlphabetVM(params.exec_trace_length).step,
             root_claim=root,
             l2_block_number=block,
-            anchor_root=ANCHOR_ROOT,
-            anchor_block=ANCHOR_BLOCK,
+            anchor_root=anchor_root,
+            anchor_block=anchor_block,
             creator=creator.address,
             init_bond=system.factory.initBonds(params.game_type),
             now=self.game.createdAt(),
@@ -158,7 +165,9 @@ class Mirror:
         return Outcome(receipt, None)
 
     def bond(self, parent: int, is_attack: bool) -> int:
-        """``getRequiredBond`` of a move against claim ``parent`` (0 past the tree: it reverts anyway)."""
+        """``getRequiredBond`` of a move against claim ``parent`` (0 where none exists: it reverts anyway)."""
+        if parent >= len(self.model.claims):
+            return 0
         position = move(self.model.claims[parent].position, is_attack)
         if position.bit_length() - 1 > self.params.max_game_depth:
             return 0
@@ -223,6 +232,39 @@ class Mirror:
         if datum is not None and datum.is_local:
             self.add_local_data(datum.local_ident, action.claim, datum.offset, sender)
         return self.step(action.claim, action.is_attack, action.data.pre_state, action.data.proof, sender)
+
+    def descend(
+        self,
+        parent: int,
+        moves: Iterable[bool],
+        senders: tuple[Account, Account],
+        values: Mapping[int, bytes] | None = None,
+    ) -> list[int]:
+        """Moves from claim ``parent``, attacks and defenses in order, each against the last; returns
+        the new indices. A claim's value is ``values[position]`` if given, else a value tagged with its
+        position — with a status byte §6.3 allows when it is an exec root. Claims at even depths are
+        sent by ``senders[0]``, at odd depths by ``senders[1]``."""
+        indices = []
+        for is_attack in moves:
+            position = move(self.model.claims[parent].position, is_attack)
+            value = (values or {}).get(position) or self.tagged_value(parent, position, is_attack)
+            outcome = self.move(parent, is_attack, value, senders[depth(position) % 2])
+            assert not outcome.reverted, f"move to {position}: {outcome.reason}"
+            parent = len(self.model.claims) - 1
+            indices.append(parent)
+        return indices
+
+    def tagged_value(self, parent: int, position: int, is_attack: bool) -> bytes:
+        value = keccak256(b"claim at" + position.to_bytes(16, "big"))
+        if depth(position) == self.params.split_depth + 1:
+            parent_position = self.model.claims[parent].position
+            status = min(exec_root_statuses(parent_position, is_attack, self.params.split_depth))
+            return bytes([status]) + value[1:]
+        return value
+
+    def honest_value(self, parent: int, position: int) -> bytes:
+        """The alphabet chain's true claim at ``position`` below claim ``parent`` (§17.4, §17.5)."""
+        return accessor(self.model).get(self.model.claims, parent, position)
 
     def resolve_all(self, sender: Account) -> None:
         """Every claim bottom-up at the §9.4 bound, then the game."""

@@ -1,20 +1,57 @@
-"""The FaultDisputeGame contract, rule by rule, against the Python model (dispute-game.md §3–§11, §19).
+"""The FaultDisputeGame contract, rule by rule, held to the Python model (dispute-game.md §3–§11, §19).
 
-Every game here is created through the factory of a system deployed by
-``faultproof.onchain.games.deploy_game_system`` and mirrored on ``GameModel``: each call must
-revert with the model's reason or change the state exactly as the model's does.
+Every game is created through the factory of a system deployed by
+``faultproof.onchain.games.deploy_game_system`` and mirrored on ``GameModel`` (``game_chain.Mirror``):
+each call must revert with the model's reason or change the state exactly as the model's does, and
+the tests name the reason they expect besides. The known attacks of §18 that a game rule stops are
+shown on the contract here (K1, K3, K5, K7–K12, K14, K17, K18, K19, K20, K21, K29, K31); the factory,
+the escrow and the registry have their own files.
 """
 
 from __future__ import annotations
 
-import pytest
+import itertools
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
-from faultproof.game.configs import UNIT
-from faultproof.game.resolution import BondDistributionMode, GameStatus
-from faultproof.onchain.games import DEFAULT_FINALITY_DELAY, DEFAULT_WETH_DELAY, GameSystem
-from game_chain import ANCHOR_BLOCK, Mirror, alphabet_system
+import pytest
+import rlp
+from eth_abi.abi import encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anvil import running_anvil
+from faultproof.agents.planner import Step
+from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain, dev_accounts
+from faultproof.crypto import keccak256
+from faultproof.errors import ExecutionReverted
+from faultproof.game import alphabet
+from faultproof.game.bonds import required_bond
+from faultproof.game.clocks import expiry
+from faultproof.game.configs import MINIMAL, UNIT
+from faultproof.game.errors import GameRuleError
+from faultproof.game.params import GameParameters
+from faultproof.game.positions import gindex
+from faultproof.game.resolution import GameStatus, resolve_game
+from faultproof.game.split import exec_root_statuses
+from faultproof.game.tree import ZERO_ADDRESS
+from faultproof.onchain.deployment import compile_for_deployment
+from faultproof.onchain.games import GAME_SETTINGS, GameSystem, compile_game_contract
+from faultproof.preimage.keys import local_key, localize
+from faultproof.preimage.parts import preimage_part
+from faultproof.vm.status import VMStatus
+from game_chain import ANCHOR_BLOCK, Mirror, alphabet_system, revert_reason
+from game_trees import dag_parent_position, is_attack_position
 from honest_play import accessor, plan
+from test_game_model import header, output_root_proof, status_value
 from test_game_play import LyingOutputs, lying_bottom
+
+PROPOSER, HONEST, LIAR, RIVAL = dev_accounts()[1:5]
+PLAYERS = (HONEST, LIAR)  # even depths, odd depths
+LIE = keccak256(b"a lie")
+OutputRootProof = tuple[bytes, bytes, bytes, bytes]
+ERROR_STRING = keccak256(b"Error(string)")[:4]
 
 
 @pytest.fixture
@@ -22,45 +59,1070 @@ def unit_system() -> GameSystem:
     return alphabet_system(UNIT)
 
 
-def play_out(mirror: Mirror, honest_view, liar_view, honest, liar) -> None:  # type: ignore[no-untyped-def]
-    """Both sides answer each other until neither has anything left to send."""
+@pytest.fixture
+def minimal_system() -> GameSystem:
+    return alphabet_system(MINIMAL)
+
+
+def lying_game(system: GameSystem, params: GameParameters = UNIT) -> Mirror:
+    """A game whose root is a lie, proposed by ``LIAR``."""
+    return Mirror(system, params, LIAR, root_claim=LIE)
+
+
+def play_out(mirror: Mirror, liar_shift: int = 1, wrong_blocks: frozenset[int] | None = None) -> Step | None:
+    """A consistent liar (the proposer's wrong outputs and trace) against the honest side, until the
+    honest side's next action is a step, which is returned (None if the game ends without one)."""
+    block = mirror.model.l2_block_number
+    outputs = LyingOutputs(frozenset({block}) if wrong_blocks is None else wrong_blocks)
+    honest = accessor(mirror.model)
+    liar = accessor(mirror.model, outputs, lying_bottom(mirror.params.exec_depth, outputs, liar_shift))
     while True:
-        liar_actions = plan(mirror.model, liar_view)
+        liar_actions = plan(mirror.model, liar)
         for action in liar_actions:
-            mirror.perform(action, liar)
-        honest_actions = plan(mirror.model, honest_view)
-        for action in honest_actions:
-            assert not mirror.perform(action, honest).reverted
-        if not liar_actions and not honest_actions:
-            return
+            mirror.perform(action, LIAR)
+        actions = plan(mirror.model, honest)
+        steps = [action for action in actions if isinstance(action, Step)]
+        if steps:
+            return steps[0]
+        for action in actions:
+            assert not mirror.perform(action, HONEST).reverted
+        if not liar_actions and not actions:
+            return None
 
 
-def test_a_lying_proposal_is_bisected_to_a_step_and_the_honest_side_collects(unit_system: GameSystem) -> None:
-    chain = unit_system.chain
-    honest, liar = chain.accounts[1], chain.accounts[2]
+def leaf_to_step_on(system: GameSystem) -> tuple[Mirror, Step]:
+    """A UNIT game bisected by a consistent liar down to a leaf of its own, to be attacked with a
+    step from the absolute prestate (its subgame's first step)."""
     block = ANCHOR_BLOCK + (1 << UNIT.split_depth)
-    outputs = LyingOutputs(frozenset({block, block - 3}))
-    mirror = Mirror(unit_system, UNIT, liar, root_claim=outputs.output_root(block), l2_block_number=block)
-    liar_view = accessor(mirror.model, outputs, lying_bottom(UNIT.exec_depth, outputs, 1))
-    play_out(mirror, accessor(mirror.model), liar_view, honest, liar)
-    assert any(claim.countered_by == honest.address for claim in mirror.model.claims), "no step"
-    mirror.check_state()
+    mirror = Mirror(system, UNIT, LIAR, root_claim=LyingOutputs(frozenset({block})).output_root(block))
+    step = play_out(mirror)
+    assert step is not None
+    return mirror, step
 
-    mirror.resolve_all(honest)
+
+# -- §19: the interface -------------------------------------------------------------------------------
+
+
+FUNCTIONS = {
+    "initialize(address,bytes32,bytes32,bytes)": [],
+    "move(bytes32,uint256,bytes32,bool)": [],
+    "attack(bytes32,uint256,bytes32)": [],
+    "defend(bytes32,uint256,bytes32)": [],
+    "step(uint256,bool,bytes,bytes)": [],
+    "addLocalData(uint256,uint256,uint256)": [],
+    "challengeRootL2Block((bytes32,bytes32,bytes32,bytes32),bytes)": [],
+    "resolveClaim(uint256,uint256)": [],
+    "resolve()": ["uint8"],
+    "closeGame()": [],
+    "claimCredit(address)": [],
+}
+VIEWS = {
+    "claimData(uint256)": ["uint32", "address", "address", "uint128", "bytes32", "uint128", "uint128"],
+    "claimDataLen()": ["uint256"],
+    "claims(bytes32)": ["bool"],
+    "subgames(uint256,uint256)": ["uint256"],
+    "resolvedSubgames(uint256)": ["bool"],
+    "resolutionCheckpoints(uint256)": ["bool", "uint32", "uint128", "address"],
+    "getRequiredBond(uint128)": ["uint256"],
+    "getChallengerDuration(uint256)": ["uint64"],
+    "getNumToResolve(uint256)": ["uint256"],
+    "credit(address)": ["uint256"],
+    "normalModeCredit(address)": ["uint256"],
+    "refundModeCredit(address)": ["uint256"],
+    "hasUnlockedCredit(address)": ["bool"],
+    "bondDistributionMode()": ["uint8"],
+    "status()": ["uint8"],
+    "createdAt()": ["uint64"],
+    "resolvedAt()": ["uint64"],
+    "gameType()": ["uint32"],
+    "gameCreator()": ["address"],
+    "rootClaim()": ["bytes32"],
+    "l1Head()": ["bytes32"],
+    "extraData()": ["bytes"],
+    "gameData()": ["uint32", "bytes32", "bytes"],
+    "l2BlockNumber()": ["uint256"],
+    "l2SequenceNumber()": ["uint256"],
+    "startingBlockNumber()": ["uint256"],
+    "startingRootHash()": ["bytes32"],
+    "startingOutputRoot()": ["bytes32", "uint256"],
+    "l2BlockNumberChallenged()": ["bool"],
+    "l2BlockNumberChallenger()": ["address"],
+    "wasRespectedGameTypeWhenCreated()": ["bool"],
+    "absolutePrestate()": ["bytes32"],
+    "maxGameDepth()": ["uint256"],
+    "splitDepth()": ["uint256"],
+    "maxClockDuration()": ["uint64"],
+    "clockExtension()": ["uint64"],
+    "vm()": ["address"],
+    "weth()": ["address"],
+    "anchorStateRegistry()": ["address"],
+    "l2ChainId()": ["uint256"],
+}
+EVENTS = {
+    "Move(uint256,bytes32,address)": [True, True, True],
+    "Resolved(uint8)": [True],
+    "GameClosed(uint8)": [False],
+}
+# A few of upstream's selectors, as its interface (IFaultDisputeGame) fixes them.
+UPSTREAM_SELECTORS = {
+    "move(bytes32,uint256,bytes32,bool)": "6f034409",
+    "attack(bytes32,uint256,bytes32)": "472777c6",
+    "step(uint256,bool,bytes,bytes)": "d8cc1a3c",
+    "resolveClaim(uint256,uint256)": "03c2924d",
+    "claimData(uint256)": "c6f0308c",
+    "challengeRootL2Block((bytes32,bytes32,bytes32,bytes32),bytes)": "01935130",
+}
+
+
+def abi_type(parameter: dict[str, Any]) -> str:
+    if parameter["type"] == "tuple":
+        return f"({','.join(abi_type(item) for item in parameter['components'])})"
+    return str(parameter["type"])
+
+
+def flat_outputs(outputs: list[dict[str, Any]]) -> list[str]:
+    """Output types, a lone struct spread into its fields (the same encoding as Solidity's getters)."""
+    if len(outputs) == 1 and outputs[0]["type"] == "tuple":
+        return [abi_type(item) for item in outputs[0]["components"]]
+    return [abi_type(item) for item in outputs]
+
+
+def test_interface_is_upstreams() -> None:
+    """§19: names, argument and result types (so selectors) and mutability; the events' shapes."""
+    abi = compile_game_contract("FaultDisputeGame").abi
+    functions = {
+        f"{entry['name']}({','.join(abi_type(item) for item in entry['inputs'])})": entry
+        for entry in abi
+        if entry["type"] == "function"
+    }
+    assert set(functions) == set(FUNCTIONS) | set(VIEWS)
+    for signature, outputs in (FUNCTIONS | VIEWS).items():
+        entry = functions[signature]
+        assert flat_outputs(entry["outputs"]) == outputs, signature
+        assert (entry["stateMutability"] == "view") == (signature in VIEWS), signature
+    payable = {name for name, entry in functions.items() if entry["stateMutability"] == "payable"}
+    assert payable == {
+        "initialize(address,bytes32,bytes32,bytes)",
+        "move(bytes32,uint256,bytes32,bool)",
+        "attack(bytes32,uint256,bytes32)",
+        "defend(bytes32,uint256,bytes32)",
+    }
+    for signature, selector in UPSTREAM_SELECTORS.items():
+        assert keccak256(signature.encode())[:4].hex() == selector
+    events = {
+        f"{entry['name']}({','.join(abi_type(item) for item in entry['inputs'])})": [
+            item["indexed"] for item in entry["inputs"]
+        ]
+        for entry in abi
+        if entry["type"] == "event"
+    }
+    assert events == EVENTS
+
+
+def test_code_fits_eip_170() -> None:
+    """Every game contract, as deployed, is below the 24 KiB code limit."""
+    for name in GAME_SETTINGS:
+        assert len(compile_game_contract(name).runtime_bytecode) < 24_576, name
+
+
+def test_parameters_are_readable(unit_system: GameSystem) -> None:
+    game = unit_system.implementations[UNIT.game_type]
+    assert game.gameType() == UNIT.game_type and game.absolutePrestate() == UNIT.absolute_prestate
+    assert (game.maxGameDepth(), game.splitDepth()) == (UNIT.max_game_depth, UNIT.split_depth)
+    assert (game.maxClockDuration(), game.clockExtension()) == (UNIT.max_clock_duration, UNIT.clock_extension)
+    assert game.vm() == unit_system.verifiers[UNIT.game_type].address
+    assert game.weth() == unit_system.weth.address
+    assert game.anchorStateRegistry() == unit_system.anchor_state_registry.address
+    assert game.l2ChainId() == 10
+
+
+# -- §3.2: the constructor ----------------------------------------------------------------------------
+
+
+def deploy_implementation(
+    chain: Chain,
+    *,
+    max_depth: int,
+    split: int,
+    clock_extension: int,
+    max_clock_duration: int,
+    challenge_period: int,
+    game_type: int = 255,
+) -> Contract:
+    """A FaultDisputeGame implementation over a fresh oracle with ``challenge_period``."""
+    oracle = chain.deploy(compile_for_deployment("PreimageOracle"), 126_000, challenge_period)
+    vm = chain.deploy(compile_game_contract("AlphabetVM"), 8, oracle.address)
+    return chain.deploy(
+        compile_game_contract("FaultDisputeGame"),
+        game_type,
+        alphabet.ABSOLUTE_PRESTATE,
+        max_depth,
+        split,
+        clock_extension,
+        max_clock_duration,
+        vm.address,
+        vm.address,
+        vm.address,
+        10,
+    )
+
+
+def python_reason(
+    max_depth: int,
+    split: int,
+    clock_extension: int,
+    max_clock_duration: int,
+    challenge_period: int,
+    game_type: int,
+) -> str | None:
+    try:
+        GameParameters(
+            game_type,
+            alphabet.ABSOLUTE_PRESTATE,
+            max_depth,
+            split,
+            max_clock_duration,
+            clock_extension,
+            challenge_period,
+        )
+    except GameRuleError as error:
+        return error.reason.value
+    return None
+
+
+CONSTRUCTOR_CASES = [
+    # (MAX, SPLIT, CE, MCD, challenge period, game type) → §3.2 reason
+    ((125, 30, 10_800, 302_400, 86_400, 0), None),
+    ((126, 30, 10_800, 302_400, 86_400, 0), "MaxDepthTooLarge"),  # K18
+    ((126, 1, 10**6, 1, 2**64, 2**32 - 1), "MaxDepthTooLarge"),  # the first check wins
+    ((8, 7, 10_800, 302_400, 86_400, 0), "InvalidSplitDepth"),  # K19: SPLIT = MAX - 1
+    ((8, 6, 10_800, 302_400, 86_400, 0), None),
+    ((8, 2**256 - 1, 10_800, 302_400, 86_400, 0), "InvalidSplitDepth"),
+    ((0, 0, 0, 0, 0, 0), "InvalidSplitDepth"),
+    ((1, 0, 0, 0, 0, 0), "InvalidSplitDepth"),
+    ((8, 1, 10_800, 302_400, 86_400, 0), "InvalidSplitDepth"),  # K19: SPLIT = 1
+    ((8, 2, 10_800, 302_400, 86_400, 0), None),
+    ((8, 4, 0, 2**64 - 1, 2**64, 0), "InvalidChallengePeriod"),
+    ((8, 4, 1, 2**64 - 1, 2**64 - 1, 0), "InvalidClockExtension"),  # CE + cp = 2^64
+    ((8, 4, 0, 2**64 - 1, 2**64 - 1, 0), None),
+    ((8, 4, 10_800, 97_199, 86_400, 0), "InvalidClockExtension"),  # K3: CE + cp > MCD
+    ((8, 4, 10_800, 97_200, 86_400, 0), None),
+    ((8, 4, 10_800, 21_599, 0, 0), "InvalidClockExtension"),  # 2·CE > MCD
+    ((8, 4, 10_800, 21_600, 0, 0), None),
+    ((8, 4, 10_800, 302_400, 86_400, 2**32 - 1), "ReservedGameType"),
+    ((8, 4, 10_800, 302_400, 86_400, 2**32 - 2), None),
+]
+
+
+@pytest.fixture(scope="module")
+def constructor_chain() -> Chain:
+    return EmbeddedChain()
+
+
+@pytest.mark.parametrize(("arguments", "reason"), CONSTRUCTOR_CASES)
+def test_constructor_checks_in_order(
+    constructor_chain: Chain, arguments: tuple[int, int, int, int, int, int], reason: str | None
+) -> None:
+    max_depth, split, extension, duration, period, game_type = arguments
+    assert python_reason(max_depth, split, extension, duration, period, game_type) == reason
+    deploy = lambda: deploy_implementation(  # noqa: E731
+        constructor_chain,
+        max_depth=max_depth,
+        split=split,
+        clock_extension=extension,
+        max_clock_duration=duration,
+        challenge_period=period,
+        game_type=game_type,
+    )
+    if reason is None:
+        assert deploy().maxGameDepth() == max_depth
+    else:
+        assert revert_reason(deploy) == reason
+
+
+@settings(max_examples=20)
+@given(
+    max_depth=st.integers(0, 130),
+    split=st.one_of(st.integers(0, 130), st.just(2**256 - 1)),
+    clock_extension=st.sampled_from([0, 1, 60, 10_800, 2**63, 2**64 - 1]),
+    max_clock_duration=st.sampled_from([0, 120, 21_600, 302_400, 2**64 - 1]),
+    challenge_period=st.sampled_from([0, 120, 86_400, 2**64 - 1, 2**64]),
+    game_type=st.sampled_from([0, 255, 2**32 - 2, 2**32 - 1]),
+)
+def test_constructor_agrees_with_the_python_validation(
+    constructor_chain: Chain,
+    max_depth: int,
+    split: int,
+    clock_extension: int,
+    max_clock_duration: int,
+    challenge_period: int,
+    game_type: int,
+) -> None:
+    expected = python_reason(
+        max_depth, split, clock_extension, max_clock_duration, challenge_period, game_type
+    )
+    deploy = lambda: deploy_implementation(  # noqa: E731
+        constructor_chain,
+        max_depth=max_depth,
+        split=split,
+        clock_extension=clock_extension,
+        max_clock_duration=max_clock_duration,
+        challenge_period=challenge_period,
+        game_type=game_type,
+    )
+    if expected is None:
+        deploy()
+    else:
+        assert revert_reason(deploy) == expected
+
+
+# -- §5: initialization --------------------------------------------------------------------------------
+
+
+def test_initialize_records_the_creation(unit_system: GameSystem) -> None:
+    chain = unit_system.chain
+    block = ANCHOR_BLOCK + 9
+    mirror = Mirror(unit_system, UNIT, PROPOSER, l2_block_number=block)
+    game, creation = mirror.game, chain.block()
+    assert game.gameCreator() == PROPOSER.address and game.rootClaim() == alphabet.output_root(block)
+    assert game.l1Head() == chain.block(creation.number - 1).hash
+    assert game.extraData() == block.to_bytes(32, "big")
+    assert game.l2BlockNumber() == game.l2SequenceNumber() == block
+    assert game.gameData() == (UNIT.game_type, alphabet.output_root(block), block.to_bytes(32, "big"))
+    assert game.startingOutputRoot() == (alphabet.output_root(ANCHOR_BLOCK), ANCHOR_BLOCK)
+    assert (game.startingRootHash(), game.startingBlockNumber()) == game.startingOutputRoot()
+    assert game.createdAt() == creation.timestamp and game.resolvedAt() == 0
+    assert game.wasRespectedGameTypeWhenCreated()
+    bond = unit_system.factory.initBonds(UNIT.game_type)
+    assert game.claimData(0) == (
+        2**32 - 1,
+        ZERO_ADDRESS,
+        PROPOSER.address,
+        bond,
+        game.rootClaim(),
+        1,
+        creation.timestamp,
+    )
+    assert unit_system.weth.balanceOf(game.address) == bond and chain.balance(game.address) == 0
     mirror.check_state()
+    assert (
+        revert_reason(lambda: game.initialize(LIAR.address, LIE, LIE, bytes(32), sender=LIAR))
+        == "AlreadyInitialized"
+    )
+    # §5: the game takes plain ETH only from DelayedWETH.
+    assert revert_reason(lambda: chain.transact(game.address, b"", sender=LIAR, value=1)) is None
+
+
+@pytest.mark.parametrize("size", [0, 31, 33, 64])
+def test_extra_data_is_one_word(unit_system: GameSystem, size: int) -> None:
+    """§4.3, K16: a padded or truncated block number cannot mint a second game for one proposal."""
+    factory, bond = unit_system.factory, unit_system.factory.initBonds(UNIT.game_type)
+    extra = (ANCHOR_BLOCK + 5).to_bytes(32, "big").rjust(size, b"\0")[-size:] if size else b""
+    create = lambda: factory.create(UNIT.game_type, LIE, extra, sender=LIAR, value=bond)  # noqa: E731
+    assert revert_reason(create) == "BadExtraData"
+
+
+def test_extra_data_past_the_factory_bound_reverts(unit_system: GameSystem) -> None:
+    factory, bond = unit_system.factory, unit_system.factory.initBonds(UNIT.game_type)
+    assert (
+        revert_reason(lambda: factory.create(UNIT.game_type, LIE, bytes(65), sender=LIAR, value=bond)) is None
+    )
+
+
+@pytest.mark.parametrize("block", [ANCHOR_BLOCK, ANCHOR_BLOCK - 1, 0])
+def test_a_proposal_must_follow_the_anchor(unit_system: GameSystem, block: int) -> None:
+    create = lambda: unit_system.create_game(UNIT.game_type, LIE, block, LIAR)  # noqa: E731
+    assert revert_reason(create) == "UnexpectedRootClaim"
+
+
+def test_no_game_without_an_anchor() -> None:
+    system = alphabet_system(UNIT)
+    empty = compile_game_contract("AnchorStateRegistry")
+    registry = system.chain.deploy(
+        empty, system.system_config.address, system.factory.address, (bytes(32), 0), UNIT.game_type, 0
+    )
+    implementation = system.chain.deploy(
+        compile_game_contract("FaultDisputeGame"),
+        UNIT.game_type,
+        UNIT.absolute_prestate,
+        UNIT.max_game_depth,
+        UNIT.split_depth,
+        UNIT.clock_extension,
+        UNIT.max_clock_duration,
+        system.verifiers[UNIT.game_type].address,
+        system.weth.address,
+        registry.address,
+        10,
+    )
+    system.factory.setImplementation(UNIT.game_type, implementation.address)
+    assert (
+        revert_reason(lambda: system.create_game(UNIT.game_type, LIE, ANCHOR_BLOCK + 1, LIAR))
+        == "AnchorRootNotFound"
+    )
+
+
+# -- §6: moves -----------------------------------------------------------------------------------------
+
+
+def test_move_effects(unit_system: GameSystem) -> None:
+    mirror = lying_game(unit_system)
+    outcome = mirror.move(0, True, alphabet.output_root(ANCHOR_BLOCK + 8), HONEST)
+    assert outcome.receipt is not None
+    (event,) = mirror.game.events(outcome.receipt.logs)
+    assert event.name == "Move" and event.args == {
+        "parentIndex": 0,
+        "claim": alphabet.output_root(ANCHOR_BLOCK + 8),
+        "claimant": HONEST.address,
+    }
+    bond = required_bond(2, UNIT.max_game_depth)
     game = mirror.game
-    assert game.status() == GameStatus.CHALLENGER_WINS
+    assert game.claimData(1)[3] == bond and game.subgames(0, 0) == 1 and game.getNumToResolve(0) == 1
+    assert game.claims(keccak256(alphabet.output_root(ANCHOR_BLOCK + 8) + (2 << 128).to_bytes(32, "big")))
+    assert unit_system.weth.balanceOf(game.address) == bond + unit_system.factory.initBonds(UNIT.game_type)
+    assert game.refundModeCredit(HONEST.address) == bond
+    mirror.descend(1, [False, True], PLAYERS)
+    mirror.check_state()
 
-    # §10.6: after the airgap the first claim closes the game and unlocks, the second pays.
-    mirror.wait(DEFAULT_FINALITY_DELAY + 1)
-    mirror.settle()
-    credit = mirror.model.credit(BondDistributionMode.NORMAL)[honest.address]
-    game.claimCredit(honest.address, sender=honest)
-    assert game.bondDistributionMode() == BondDistributionMode.NORMAL
-    assert game.credit(honest.address) == credit
-    chain.advance_time(DEFAULT_WETH_DELAY)
-    before = chain.balance(honest.address)
-    receipt = game.claimCredit(honest.address, sender=liar)
-    assert chain.balance(honest.address) == before + credit
-    assert game.credit(honest.address) == 0
-    assert receipt.status == 1
+
+def test_move_rows_in_order(unit_system: GameSystem) -> None:
+    """§6.1: each row's error, and the earlier row wins when a move breaks two."""
+    mirror = lying_game(unit_system)
+    bond = mirror.bond(0, True)
+    assert mirror.move(1, True, LIE, HONEST, disputed=LIE).reason is None  # row 2: no claim 1
+    assert (
+        mirror.move(0, True, LIE, HONEST, disputed=bytes(32)).reason == "InvalidDisputedClaimIndex"
+    )  # row 3, K12
+    assert mirror.move(0, False, LIE, HONEST, disputed=bytes(32)).reason == "InvalidDisputedClaimIndex"
+    assert mirror.move(0, False, LIE, HONEST, bond=bond + 1).reason == "CannotDefendRootClaim"  # row 4 first
+    assert mirror.move(0, True, LIE, HONEST, bond=bond - 1).reason == "IncorrectBondAmount"  # row 8
+    assert mirror.move(0, True, LIE, HONEST, bond=bond + 1).reason == "IncorrectBondAmount"
+    assert mirror.move(0, True, LIE, HONEST, bond=0).reason == "IncorrectBondAmount"
+    assert mirror.move(0, True, LIE, HONEST).receipt is not None
+    assert mirror.move(0, True, LIE, RIVAL).reason == "ClaimAlreadyExists"  # row 10, K17
+    mirror.check_state()
+
+
+def test_k17_duplicate_key_is_value_position_and_parent(unit_system: GameSystem) -> None:
+    """K17 (§4.4): another value at the same position, or the same value elsewhere, is not a duplicate."""
+    mirror = lying_game(unit_system)
+    (two,) = mirror.descend(0, [True], PLAYERS)
+    value = mirror.model.claims[two].claim
+    assert mirror.move(0, True, value, HONEST).reason == "ClaimAlreadyExists"
+    assert not mirror.move(0, True, keccak256(value), HONEST).reverted
+    assert not mirror.move(two, True, LIE, LIAR).reverted
+    assert not mirror.move(two, False, LIE, LIAR).reverted
+    assert not mirror.move(3, True, LIE, LIAR).reverted  # the same value against another parent
+    mirror.check_state()
+
+
+def test_k11_no_defense_of_a_whole_trace(minimal_system: GameSystem) -> None:
+    """K11: neither the root nor an exec root can be defended; attacking them is fine."""
+    mirror = lying_game(minimal_system, MINIMAL)
+    assert mirror.move(0, False, LIE, HONEST).reason == "CannotDefendRootClaim"
+    *_, exec_root = mirror.descend(0, [True, True, True], PLAYERS)
+    assert mirror.move(exec_root, False, LIE, LIAR).reason == "CannotDefendRootClaim"
+    assert not mirror.move(exec_root, True, LIE, LIAR).reverted
+    mirror.check_state()
+
+
+def test_depth_ends_at_max(minimal_system: GameSystem) -> None:
+    """Row 6: a claim at MAX_GAME_DEPTH is countered only by a step."""
+    mirror = lying_game(minimal_system, MINIMAL)
+    leaf = mirror.descend(0, [True, True, True, True], PLAYERS)[-1]
+    assert mirror.model.claims[leaf].depth == MINIMAL.max_game_depth
+    for is_attack in (True, False):
+        assert mirror.move(leaf, is_attack, LIE, HONEST, bond=0).reason == "GameDepthExceeded"
+    assert revert_reason(lambda: mirror.game.getRequiredBond(32)) == "GameDepthExceeded"
+
+
+# -- §6.3: the status byte of an exec root ------------------------------------------------------------
+
+
+MINIMAL_STATUS_CASES = {  # (split-depth position, is_attack) → accepted status bytes (§2.3, §6.3)
+    (4, True): {1, 2},
+    (4, False): {0},  # defends 4 against 2: the mover's team posted 2
+    (6, True): {1, 2},
+    (6, False): {1, 2},  # defends 6 against the root: the opponents posted it
+}
+
+
+def status_bytes(exhaustive: bool) -> list[int]:
+    return list(range(256)) if exhaustive else [0, 1, 2, 3, 4, 0x80, 0xFF]
+
+
+@pytest.mark.parametrize("exhaustive", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_k10_every_status_byte_case_minimal(minimal_system: GameSystem, exhaustive: bool) -> None:
+    """K10: every case of §6.3 at MINIMAL depth; UNFINISHED and unknown bytes are never accepted."""
+    mirror = lying_game(minimal_system, MINIMAL)
+    two, four = mirror.descend(0, [True, True], PLAYERS)
+    (six,) = mirror.descend(two, [False], PLAYERS)
+    split_claims = {4: four, 6: six}
+    for (position, is_attack), accepted in MINIMAL_STATUS_CASES.items():
+        for status in status_bytes(exhaustive):
+            outcome = mirror.move(
+                split_claims[position], is_attack, status_value(status, b"%d" % status), LIAR
+            )
+            assert outcome.reverted == (status not in accepted), (position, is_attack, status)
+            if outcome.reverted:
+                assert outcome.reason == "UnexpectedRootClaim"
+    mirror.check_state()
+
+
+def test_status_byte_at_every_split_position_unit(unit_system: GameSystem) -> None:
+    """§6.3 at UNIT depth: attack and defense against each of the 16 outputs at the split, each status."""
+    mirror = lying_game(unit_system)
+    outputs = {1: 0}  # position → index: the whole top half, every position a move can create
+    for position in range(2, 1 << (UNIT.split_depth + 1), 2):
+        parent = dag_parent_position(position)
+        outputs[position] = mirror.descend(outputs[parent], [is_attack_position(position)], PLAYERS)[0]
+    split_outputs = {p: i for p, i in outputs.items() if p.bit_length() - 1 == UNIT.split_depth}
+    assert len(split_outputs) == 8  # the even positions at depth 4: every one a move can create
+    kinds = set()
+    for position, index in split_outputs.items():
+        for is_attack in (True, False):
+            accepted = exec_root_statuses(position, is_attack, UNIT.split_depth)
+            kinds.add(frozenset(accepted))
+            for status in range(4):
+                outcome = mirror.move(index, is_attack, status_value(status), LIAR)
+                assert outcome.reverted == (status not in accepted)
+    assert kinds == {frozenset({VMStatus.VALID}), frozenset({VMStatus.INVALID, VMStatus.PANIC})}
+    mirror.check_state()
+
+
+# -- §7: steps -----------------------------------------------------------------------------------------
+
+
+def test_step_counters_a_wrong_leaf(unit_system: GameSystem) -> None:
+    mirror, step = leaf_to_step_on(unit_system)
+    assert step.is_attack and step.data.pre_state == alphabet.PRESTATE_DATA
+    leaf = mirror.model.claims[step.claim]
+    assert leaf.depth == UNIT.max_game_depth and leaf.claimant == LIAR.address
+    claims = mirror.game.claimDataLen()
+    outcome = mirror.perform(step, HONEST)
+    assert outcome.receipt is not None and mirror.game.claimDataLen() == claims
+    assert mirror.game.claimData(step.claim)[1] == HONEST.address
+    mirror.check_state()
+    mirror.resolve_all(HONEST)
+    assert mirror.game.status() == GameStatus.CHALLENGER_WINS
+    assert mirror.game.normalModeCredit(LIAR.address) == 0
+    mirror.check_state()
+
+
+def test_k31_a_step_reading_an_unloaded_part_reverts_with_the_oracles_data(unit_system: GameSystem) -> None:
+    """K31: the VM's revert (the oracle's, here) passes through the game unchanged."""
+    mirror, step = leaf_to_step_on(unit_system)
+    with pytest.raises(ExecutionReverted) as raised:
+        mirror.game.step(step.claim, True, step.data.pre_state, b"", sender=HONEST)
+    assert raised.value.data == ERROR_STRING + encode(["string"], ["pre-image must exist"])
+    assert mirror.step(step.claim, True, step.data.pre_state, b"", HONEST).reason == "pre-image must exist"
+    assert not mirror.add_local_data(4, step.claim, 0, RIVAL).reverted
+    assert not mirror.step(step.claim, True, step.data.pre_state, b"", HONEST).reverted
+    mirror.check_state()
+
+
+def test_k29_k17_first_stepper_wins_and_a_second_step_reverts(unit_system: GameSystem) -> None:
+    mirror, step = leaf_to_step_on(unit_system)
+    assert not mirror.perform(step, RIVAL).reverted  # a front-runner
+    assert mirror.perform(step, HONEST).reason == "DuplicateStep"
+    mirror.resolve_all(HONEST)
+    assert mirror.game.normalModeCredit(RIVAL.address) == mirror.model.claims[step.claim].bond
+    mirror.check_state()
+
+
+def test_step_reverts(unit_system: GameSystem) -> None:
+    """InvalidParent away from MAX, InvalidPrestate for the wrong state, ValidStep against a right leaf."""
+    mirror, step = leaf_to_step_on(unit_system)
+    pre = step.data.pre_state
+    assert mirror.step(len(mirror.model.claims), True, pre, b"", HONEST).reason is None
+    assert mirror.step(1, True, pre, b"", HONEST).reason == "InvalidParent"
+    assert mirror.step(step.claim, True, alphabet.state_data(5, 1), b"", HONEST).reason == "InvalidPrestate"
+    assert mirror.step(step.claim, False, pre, b"", HONEST).reason == "InvalidPrestate"
+    leaf = mirror.model.claims[step.claim]
+    right = mirror.honest_value(leaf.parent_index, leaf.position)
+    assert not mirror.move(leaf.parent_index, True, right, LIAR).reverted  # the right value there
+    honest_leaf = len(mirror.model.claims) - 1
+    assert not mirror.add_local_data(4, honest_leaf, 0, HONEST).reverted
+    assert mirror.step(honest_leaf, True, pre, b"", HONEST).reason == "ValidStep"
+    mirror.check_state()
+
+
+def exec_subgame(mirror: Mirror, exec_root_value: bytes | None = None) -> dict[int, int]:
+    """§2.4's subgame of a UNIT game: the outputs 2, 4, 8, 16 and the exec root 34 (defending 16,
+    so disputing output 8), each honest unless ``exec_root_value`` is given; position → index."""
+    indices = dict(zip([2, 4, 8, 16], honest_line(mirror, 0, [True] * 4), strict=True))
+    value = exec_root_value or mirror.honest_value(indices[16], 34)
+    indices[34] = mirror.descend(indices[16], [False], PLAYERS, {34: value})[0]
+    return indices
+
+
+def honest_line(
+    mirror: Mirror, parent: int, moves: list[bool], wrong: frozenset[int] = frozenset()
+) -> list[int]:
+    """Honest claims below ``parent`` (the positions in ``wrong`` get a wrong value instead)."""
+    indices = []
+    for is_attack in moves:
+        position = mirror.model.claims[parent].position * 2 + (0 if is_attack else 2)
+        value = LIE if position in wrong else mirror.honest_value(parent, position)
+        parent = mirror.descend(parent, [is_attack], PLAYERS, {position: value})[0]
+        indices.append(parent)
+    return indices
+
+
+def step_on(mirror: Mirror, leaf: int, is_attack: bool) -> str | None:
+    """The honest witness's step against ``leaf``, its local data loaded first: the revert reason."""
+    position = mirror.model.claims[leaf].position + (0 if is_attack else 1)
+    data = accessor(mirror.model).get_step_data(mirror.model.claims, leaf, position)
+    return mirror.perform(Step(leaf, is_attack, data), HONEST).reason
+
+
+def test_step_success_conditions_unit(unit_system: GameSystem) -> None:
+    """§7.2, §7.3 on §2.4's positions: an attack against the agreed predecessor (the absolute prestate
+    for t' = 0, claim 68 for t' = 4), a defense against the same team's next claim (274 → 68) and
+    one against the opposing team's (278 → the exec root 34), each countering or ``ValidStep``."""
+    mirror = lying_game(unit_system)
+    subgame = exec_subgame(mirror)
+    i68, i136 = honest_line(mirror, subgame[34], [True, True])
+    (i138,) = honest_line(mirror, i68, [False])
+    (i272,) = honest_line(mirror, i136, [True])
+    (wrong272,) = honest_line(mirror, i136, [True], frozenset({272}))
+    (i276,) = honest_line(mirror, i138, [True])
+    (wrong276,) = honest_line(mirror, i138, [True], frozenset({276}))
+    (i274,) = honest_line(mirror, i136, [False])
+    (i278,) = honest_line(mirror, i138, [False])
+    assert step_on(mirror, i272, True) == "ValidStep"  # S_1 follows the prestate
+    assert step_on(mirror, wrong272, True) is None
+    assert step_on(mirror, i276, True) == "ValidStep"  # S_5 follows 68's S_4
+    assert step_on(mirror, wrong276, True) is None
+    assert step_on(mirror, i274, False) == "ValidStep"  # same team: S_3 leads to 68's S_4
+    assert step_on(mirror, i278, False) is None  # opposing team: S_7 leads to the exec root's S_8
+    # Against a wrong 68 (same team) a right 274 counters; against a wrong exec root a right 278 does not.
+    (wrong68,) = honest_line(mirror, subgame[34], [True], frozenset({68}))
+    (j274,) = honest_line(mirror, honest_line(mirror, wrong68, [True])[0], [False])
+    assert step_on(mirror, j274, False) is None
+    mirror.check_state()
+
+
+def test_defense_against_a_wrong_exec_root_is_a_valid_step(unit_system: GameSystem) -> None:
+    mirror = lying_game(unit_system)
+    subgame = exec_subgame(mirror, status_value(VMStatus.VALID, b"wrong"))
+    _, i138 = honest_line(mirror, subgame[34], [True, False])
+    (i278,) = honest_line(mirror, i138, [False])
+    assert step_on(mirror, i278, False) == "ValidStep"
+    assert step_on(mirror, i278, True) == "ValidStep"  # and S_7 does follow 138's S_6
+    mirror.check_state()
+
+
+# -- §7.4, §7.5: local data ----------------------------------------------------------------------------
+
+
+def test_add_local_data_loads_each_input(unit_system: GameSystem) -> None:
+    mirror = lying_game(unit_system)
+    subgame = exec_subgame(mirror)
+    (leaf,) = honest_line(mirror, subgame[34], [True])
+    sizes = {1: 32, 2: 32, 3: 32, 4: 8, 5: 8}
+    for ident, size in sizes.items():
+        for offset in (0, 1, size, size + 7):
+            assert not mirror.add_local_data(ident, leaf, offset, RIVAL).reverted
+        assert mirror.add_local_data(ident, leaf, size + 8, RIVAL).reason == "PartOffsetOOB"
+    for ident in (0, 6, 2**256 - 1):
+        assert mirror.add_local_data(ident, leaf, 0, RIVAL).reason == "InvalidLocalIdent"
+    assert mirror.add_local_data(4, subgame[16], 0, RIVAL).reason == "ClaimAboveSplit"
+    assert mirror.add_local_data(4, 0, 0, RIVAL).reason == "ClaimAboveSplit"
+    assert mirror.add_local_data(4, len(mirror.model.claims), 0, RIVAL).reason is None
+    oracle = unit_system.oracle
+    for (key, offset), part in mirror.model.oracle.parts.items():
+        assert oracle.readPreimage(key, offset) == part
+    assert len(mirror.model.oracle.parts) == 4 * len(sizes)
+    # Idents 2 and 3: the starting output 16 and the disputed output 8 (34 defends 16).
+    transition = mirror.model.local_transition(leaf)
+    assert (transition.starting.position, transition.disputed.position) == (16, 8)
+
+
+def test_local_context_vector() -> None:
+    """§17.6: an exec root attacking the first output of a MAX 8 / SPLIT 4 game anchored at block 0
+    has the local context H(O(1) ‖ BE32(16))."""
+    system = alphabet_system(UNIT, anchor_block=0)
+    mirror = Mirror(system, UNIT, LIAR, root_claim=LIE)
+    exec_root = mirror.descend(0, [True] * 5, PLAYERS, {16: alphabet.output_root(1)})[-1]
+    context = bytes.fromhex("b3ba6764036771432b62734d5fef000bedb243afe5e976c056fc607f4f106af5")
+    assert mirror.model.local_transition(exec_root).local_context == context
+    assert not mirror.add_local_data(3, exec_root, 8, HONEST).reverted
+    key = localize(local_key(3), context, mirror.game.address)
+    assert system.oracle.readPreimage(key, 8) == (alphabet.output_root(1), 32)
+
+
+def test_k20_clamped_disputed_block(minimal_system: GameSystem) -> None:
+    """K20: under a position past the proposal's block, local key 4 is the claimed block."""
+    block = ANCHOR_BLOCK + 3  # MINIMAL spans 4 blocks; the root claims only 3
+    mirror = Mirror(minimal_system, MINIMAL, LIAR, root_claim=LIE, l2_block_number=block)
+    (two,) = mirror.descend(0, [True], PLAYERS)
+    _, exec_root, leaf = mirror.descend(two, [False, False, True], PLAYERS)
+    assert mirror.model.claims[exec_root].position == 14
+    assert not mirror.add_local_data(4, leaf, 0, HONEST).reverted
+    context = mirror.model.local_transition(leaf).local_context
+    part, length = minimal_system.oracle.readPreimage(localize(local_key(4), context, mirror.game.address), 0)
+    assert part == preimage_part(block.to_bytes(8, "big"), 0)[0] and length == 16
+
+
+def test_k21_local_data_is_per_transition_and_per_game(unit_system: GameSystem) -> None:
+    """K21: two exec subgames load under different keys, and nobody else can fill the game's keys."""
+    mirror = lying_game(unit_system)
+    subgame = exec_subgame(mirror)
+    attack_root = mirror.descend(subgame[16], [True], PLAYERS)[0]
+    contexts = {mirror.model.local_transition(i).local_context for i in (subgame[34], attack_root)}
+    assert len(contexts) == 2
+    oracle = unit_system.oracle
+    for index in (subgame[34], attack_root):
+        assert not mirror.add_local_data(4, index, 0, HONEST).reverted
+    keys = {localize(local_key(4), context, mirror.game.address) for context in contexts}
+    assert all(oracle.preimagePartOk(key, 0) for key in keys)
+    # The oracle localizes with its caller: a direct load lands in the caller's namespace.
+    context = next(iter(contexts))
+    oracle.loadLocalData(4, context, (99).to_bytes(8, "big").ljust(32, b"\0"), 8, 0, sender=RIVAL)
+    assert oracle.preimagePartOk(localize(local_key(4), context, RIVAL.address), 0)
+    assert localize(local_key(4), context, RIVAL.address) not in keys
+    mirror.check_state()
+
+
+# -- §8: the block-number challenge --------------------------------------------------------------------
+
+
+PROPOSALS = itertools.count(ANCHOR_BLOCK + 100)  # a new block for each game of a shared system
+
+
+def challenged_game(
+    system: GameSystem, header_rlp: bytes, block: int | None = None
+) -> tuple[Mirror, OutputRootProof]:
+    """A game proposing ``block`` (a new one by default) whose root is the output root of a block
+    with this header."""
+    proof = output_root_proof(keccak256(header_rlp))
+    root = keccak256(b"".join(proof))
+    block = next(PROPOSALS) if block is None else block
+    return Mirror(system, UNIT, LIAR, root_claim=root, l2_block_number=block), proof
+
+
+def test_k14_block_number_challenge(unit_system: GameSystem) -> None:
+    """K14: a root whose output is of another block: the challenger takes the root's bond, moves stop."""
+    wrong_header = header(ANCHOR_BLOCK + 7)
+    mirror, proof = challenged_game(unit_system, wrong_header)
+    (child,) = mirror.descend(0, [True], PLAYERS)
+    challenge = mirror.challenge_root_l2_block
+    assert challenge(output_root_proof(bytes(32)), wrong_header, HONEST).reason == "InvalidOutputRootProof"
+    assert challenge(proof, header(5), HONEST).reason == "InvalidHeaderRLP"
+    assert not challenge(proof, wrong_header, RIVAL).reverted
+    assert mirror.game.l2BlockNumberChallenger() == RIVAL.address
+    assert challenge(proof, wrong_header, HONEST).reason == "L2BlockNumberChallenged"
+    assert mirror.move(0, True, keccak256(b"x"), HONEST).reason == "L2BlockNumberChallenged"
+    assert not mirror.move(child, True, LIE, LIAR).reverted  # moves elsewhere go on
+    mirror.resolve_all(HONEST)
+    assert mirror.game.status() == GameStatus.CHALLENGER_WINS
+    assert mirror.game.claimData(0)[1] == RIVAL.address
+    assert mirror.game.normalModeCredit(RIVAL.address) == unit_system.factory.initBonds(UNIT.game_type)
+    mirror.check_state()
+
+
+def test_block_number_matches(unit_system: GameSystem) -> None:
+    matching = header(ANCHOR_BLOCK + 16)
+    mirror, proof = challenged_game(unit_system, matching, ANCHOR_BLOCK + 16)
+    assert mirror.challenge_root_l2_block(proof, matching, HONEST).reason == "BlockNumberMatches"
+
+
+def rlp_item(payload: bytes, style: str = "canonical") -> bytes:
+    """A string item, canonically encoded or in one of the forms a strict decoder refuses."""
+    if style == "canonical":
+        return bytes(rlp.encode(payload))
+    if style == "prefixed byte":  # a single byte below 0x80 given a short-string prefix
+        return b"\x81" + payload[:1]
+    length = len(payload).to_bytes(max(1, (len(payload).bit_length() + 7) // 8), "big")
+    if style == "leading zero":
+        length = b"\0" + length
+    return bytes([0xB7 + len(length)]) + length + payload  # "long form" (and short lengths in it)
+
+
+def rlp_list(items: list[bytes], style: str = "canonical") -> bytes:
+    payload = b"".join(items)
+    if style == "canonical" and len(payload) < 56:
+        return bytes([0xC0 + len(payload)]) + payload
+    length = len(payload).to_bytes(max(1, (len(payload).bit_length() + 7) // 8), "big")
+    if style == "leading zero":
+        length = b"\0" + length
+    return bytes([0xF7 + len(length)]) + length + payload
+
+
+HEADER_FIELDS = [keccak256(bytes([i])) for i in range(8)]
+
+MALFORMED_HEADERS = {
+    "a string, not a list": bytes(rlp.encode(b"\x01" * 40)),
+    "eight items": bytes(rlp.encode(HEADER_FIELDS)),
+    "item 8 is a list": bytes(rlp.encode([*HEADER_FIELDS, [b"\x01"], b""])),
+    "item 8 is 33 bytes": bytes(rlp.encode([*HEADER_FIELDS, b"\x01" * 33, b""])),
+    "trailing byte": bytes(rlp.encode([*HEADER_FIELDS, b"\x07", b""])) + b"\x00",
+    "truncated": bytes(rlp.encode([*HEADER_FIELDS, b"\x07", b"abc"]))[:-1],
+    "prefixed single byte": rlp_list([*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07", "prefixed byte")]),
+    "long form of a short string": rlp_list([*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07\x08", "long")]),
+    "length with a leading zero": rlp_list(
+        [*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x01" * 60, "leading zero")]
+    ),
+    "list length with a leading zero": rlp_list(
+        [*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07")], "leading zero"
+    ),
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_HEADERS))
+def test_malformed_headers_are_refused(unit_system: GameSystem, name: str) -> None:
+    malformed = MALFORMED_HEADERS[name]
+    mirror, proof = challenged_game(unit_system, malformed)
+    assert mirror.challenge_root_l2_block(proof, malformed, HONEST).reason == "InvalidHeaderRLP"
+
+
+@pytest.fixture(scope="module")
+def shared_unit_system() -> GameSystem:
+    return alphabet_system(UNIT)
+
+
+ITEM_STYLES = st.sampled_from(["canonical"] * 6 + ["prefixed byte", "long", "leading zero"])
+
+
+@settings(max_examples=25)
+@given(
+    fields=st.lists(st.binary(max_size=70), max_size=16),
+    styles=st.lists(ITEM_STYLES, min_size=16, max_size=16),
+    list_style=st.sampled_from(["canonical", "canonical", "long", "leading zero"]),
+    tail=st.sampled_from([b"", b"\x00", b"\xc0"]),
+    cut=st.integers(0, 2),
+)
+def test_headers_are_read_as_the_model_reads_them(
+    shared_unit_system: GameSystem,
+    fields: list[bytes],
+    styles: list[str],
+    list_style: str,
+    tail: bytes,
+    cut: int,
+) -> None:
+    """§8 on random headers without nested lists: well formed or not, the contract and the model
+    (a strict RLP decoder) agree on InvalidHeaderRLP, BlockNumberMatches and success."""
+    items = [
+        rlp_item(field, style) if field else rlp_item(field)
+        for field, style in zip(fields, styles, strict=False)
+    ]
+    encoded = rlp_list(items, list_style) + tail
+    encoded = encoded[: len(encoded) - cut] if cut < len(encoded) else encoded
+    mirror, proof = challenged_game(shared_unit_system, encoded)
+    mirror.challenge_root_l2_block(proof, encoded, HONEST)
+
+
+# -- §9: clocks ----------------------------------------------------------------------------------------
+
+
+def test_k9_move_and_resolution_meet_at_one_second(unit_system: GameSystem) -> None:
+    """K9: at the boundary second a move reverts and resolution succeeds; one second earlier the reverse
+    (simulated in a block at each second, then sent)."""
+    mirror = lying_game(unit_system)
+    mirror.wait(50)
+    (two,) = mirror.descend(0, [True], PLAYERS)
+    game, model, bond = mirror.game, mirror.model, mirror.bond(two, True)
+    boundary = model.claims[two].clock.timestamp + UNIT.max_clock_duration
+    for now, move_reason, resolve_reason in (
+        (boundary - 1, None, "ClockNotExpired"),
+        (boundary, "ClockTimeExceeded", None),
+    ):
+        mirror.wait_until(now)
+        assert mirror.settle() == now
+        assert (
+            game.getChallengerDuration(two)
+            == model.challenger_duration(two, now)
+            == UNIT.max_clock_duration - (now < boundary)
+        )
+        simulate_move = partial(game.move.call, model.claims[two].claim, two, LIE, True, value=bond)
+        simulate_resolve = partial(game.resolveClaim.call, two, 0)
+        for simulate, reason in ((simulate_move, move_reason), (simulate_resolve, resolve_reason)):
+            if reason is None:
+                simulate()
+            else:
+                assert revert_reason(simulate) == reason
+    assert mirror.move(two, True, LIE, LIAR).reason == "ClockTimeExceeded"
+    assert not mirror.resolve_claim(two, 0, HONEST).reverted
+    mirror.check_state()
+
+
+def test_k1_counter_to_a_freeloader_has_the_extension(unit_system: GameSystem) -> None:
+    """K1: ``p`` posted with 10 s of its team's clock left, freeloader ``f`` under it at once: the
+    counter to ``f`` still has CE seconds."""
+    mirror = lying_game(unit_system)
+    created = mirror.model.created_at
+    mirror.wait_until(created + UNIT.max_clock_duration - 10)
+    (p,) = mirror.descend(0, [True], PLAYERS)
+    (f,) = mirror.descend(p, [True], PLAYERS)
+    last = mirror.model.claims[f].clock.timestamp + UNIT.clock_extension - 1
+    mirror.wait_until(last)
+    assert not mirror.move(f, True, LIE, HONEST).reverted
+    mirror.wait(1)
+    assert mirror.move(f, True, keccak256(LIE), HONEST).reason == "ClockTimeExceeded"
+    mirror.check_state()
+
+
+def last_second_line(mirror: Mirror, moves: int) -> None:
+    """Attacks down the tree, each at the last second its team's clock allows (§9.2 caps every one)."""
+    parent = 0
+    for _ in range(moves):
+        claim = mirror.model.claims[parent]
+        grandparent = 0 if parent == 0 else mirror.model.claims[claim.parent_index].clock.duration
+        mirror.wait_until(expiry(grandparent, claim.clock, mirror.params) - 1)
+        parent = mirror.descend(parent, [True], PLAYERS)[0]
+
+
+def test_k3_late_claim_before_a_step(unit_system: GameSystem) -> None:
+    """K3: a claim at MAX - 1 posted with its team's clock nearly spent stores MCD - CE - cp."""
+    mirror = lying_game(unit_system)
+    last_second_line(mirror, UNIT.max_game_depth - 1)
+    clock = mirror.game.claimData(UNIT.max_game_depth - 1)[6]
+    assert clock >> 64 == UNIT.max_clock_duration - UNIT.clock_extension - UNIT.challenge_period
+    mirror.check_state()
+
+
+# -- §10: bonds ----------------------------------------------------------------------------------------
+
+
+def bond_game(chain: Chain, max_depth: int) -> Contract:
+    return deploy_implementation(
+        chain, max_depth=max_depth, split=2, clock_extension=0, max_clock_duration=1, challenge_period=0
+    )
+
+
+@pytest.mark.parametrize("max_depth", [4, 8, 16, 50, 73, 125])
+def test_required_bond_at_every_depth(constructor_chain: Chain, max_depth: int) -> None:
+    """§10.2 to the wei at every depth, at the left and right ends of each depth; none past MAX."""
+    game = bond_game(constructor_chain, max_depth)
+    for depth in range(max_depth + 1):
+        expected = required_bond(gindex(depth, 0), max_depth)
+        assert game.getRequiredBond(gindex(depth, 0)) == expected, depth
+        assert game.getRequiredBond(gindex(depth, (1 << depth) - 1)) == expected, depth
+    assert revert_reason(lambda: game.getRequiredBond(gindex(max_depth + 1, 0))) == "GameDepthExceeded"
+
+
+@pytest.mark.slow
+def test_required_bond_for_every_legal_max(constructor_chain: Chain) -> None:
+    for max_depth in range(4, 126):
+        game = bond_game(constructor_chain, max_depth)
+        for depth in range(max_depth + 1):
+            assert game.getRequiredBond(gindex(depth, 0)) == required_bond(gindex(depth, 0), max_depth)
+
+
+def test_bond_table_of_the_spec(constructor_chain: Chain) -> None:
+    """§10.3 rows."""
+    mainnet = bond_game(constructor_chain, 73)
+    assert mainnet.getRequiredBond(1) == 80_000_000_000_000_000
+    assert mainnet.getRequiredBond(gindex(30, 0)) == 1_215_127_800_000_000_000
+    assert mainnet.getRequiredBond(gindex(73, 0)) == 59_999_999_800_000_000_000
+    unit = bond_game(constructor_chain, 8)
+    assert [unit.getRequiredBond(gindex(d, 0)) // (200 * 10**9) for d in range(9)] == [
+        400_000,
+        915_045,
+        2_093_270,
+        4_788_593,
+        10_954_451,
+        25_059_550,
+        57_326_567,
+        131_141_031,
+        299_999_999,
+    ]
+
+
+# -- §11: resolution -----------------------------------------------------------------------------------
+
+
+def test_k8_resolution_order_and_the_end_of_the_game(unit_system: GameSystem) -> None:
+    """K8: children first, ``resolve`` last; then every state-changing call reverts GameNotInProgress."""
+    mirror = lying_game(unit_system)
+    two, four = mirror.descend(0, [True, True], PLAYERS)
+    mirror.wait(10 * UNIT.max_clock_duration)
+    assert mirror.resolve(HONEST).reason == "OutOfOrderResolution"
+    assert mirror.resolve_claim(0, 0, HONEST).reason == "OutOfOrderResolution"
+    assert mirror.resolve_claim(two, 0, HONEST).reason == "OutOfOrderResolution"
+    assert mirror.resolve_claim(9, 0, HONEST).reason is None
+    assert not mirror.resolve_claim(four, 0, HONEST).reverted
+    assert mirror.resolve_claim(four, 0, HONEST).reason == "ClaimAlreadyResolved"
+    assert not mirror.resolve_claim(two, 0, HONEST).reverted
+    assert not mirror.resolve_claim(0, 0, HONEST).reverted
+    outcome = mirror.resolve(HONEST)
+    assert outcome.receipt is not None
+    (event,) = mirror.game.events(outcome.receipt.logs)
+    assert event.name == "Resolved" and event.args == {"status": GameStatus.DEFENDER_WINS}
+    assert mirror.game.status() == GameStatus.DEFENDER_WINS  # 2 was countered by 4
+    for reverted in (
+        mirror.move(four, True, LIE, HONEST),
+        mirror.resolve(HONEST),
+        mirror.resolve_claim(0, 0, HONEST),
+        mirror.step(four, True, b"", b"", HONEST),
+        mirror.add_local_data(4, four, 0, HONEST),
+        mirror.challenge_root_l2_block(output_root_proof(bytes(32)), b"", HONEST),
+    ):
+        assert reverted.reason == "GameNotInProgress"
+    assert revert_reason(lambda: mirror.game.getChallengerDuration(0)) == "GameNotInProgress"
+    mirror.check_state()
+
+
+def test_k5_left_most_uncountered_child_takes_the_bond(unit_system: GameSystem) -> None:
+    """K5: an honest attack and a wrong defense under one claim: the attack (left-most) is paid; on a
+    tie of positions the first posted is."""
+    mirror = lying_game(unit_system)
+    (two,) = mirror.descend(0, [True], (PROPOSER, PROPOSER))
+    assert not mirror.move(two, False, keccak256(b"right of it"), LIAR).reverted
+    assert not mirror.move(two, True, keccak256(b"first"), HONEST).reverted
+    assert not mirror.move(two, True, keccak256(b"second"), RIVAL).reverted
+    mirror.resolve_all(LIAR)
+    bond_two, bond_four = mirror.model.claims[two].bond, mirror.model.claims[-1].bond
+    assert mirror.game.claimData(two)[1] == HONEST.address
+    assert mirror.game.normalModeCredit(HONEST.address) == bond_two + bond_four
+    assert mirror.game.normalModeCredit(RIVAL.address) == bond_four  # its own bond back
+    mirror.check_state()
+
+
+@pytest.mark.parametrize("children", [40, pytest.param(500, marks=pytest.mark.slow)])
+def test_k7_paginated_resolution_equals_one_shot(unit_system: GameSystem, children: int) -> None:
+    """K7: many children resolved in pages of 7 give what one-shot resolution gives; 0 means "all"
+    only on the first page."""
+    mirror = lying_game(unit_system)
+    for k in range(children):
+        sender = (HONEST, LIAR, RIVAL)[k % 3]
+        assert not mirror.move(0, True, keccak256(b"child %d" % k), sender).reverted
+    (countered,) = mirror.descend(5, [True], PLAYERS)
+    mirror.wait(2 * UNIT.max_clock_duration)
+    claims = list(mirror.model.claims)
+    for index in range(len(claims) - 1, 0, -1):
+        assert not mirror.resolve_claim(index, 0, HONEST).reverted
+    assert not mirror.resolve_claim(0, 7, HONEST).reverted
+    assert mirror.game.getNumToResolve(0) == children - 7
+    assert not mirror.resolve_claim(0, 0, HONEST).reverted  # a later page of 0 looks at nothing
+    assert mirror.game.getNumToResolve(0) == children - 7
+    while mirror.game.getNumToResolve(0):
+        assert not mirror.resolve_claim(0, 7, HONEST).reverted
+    assert not mirror.resolve(HONEST).reverted
+    one_shot = resolve_game(claims)
+    assert mirror.model.resolution.normal_mode_credit == dict(one_shot.normal_mode_credit)
+    assert mirror.game.claimData(0)[1] == HONEST.address  # child 0, left-most and first
+    assert countered
+    mirror.check_state()
+
+
+# -- anvil ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def anvil_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    with running_anvil("prague", tmp_path_factory.mktemp("anvil") / "anvil.log") as anvil:
+        yield JsonRpcChain(anvil.url)
+
+
+def test_a_short_game_on_anvil(anvil_chain: Chain) -> None:
+    """The JSON-RPC backend plays a MINIMAL game from a lying root to a step and a resolution."""
+    system = alphabet_system(MINIMAL, anvil_chain)
+    mirror = Mirror(system, MINIMAL, LIAR, root_claim=LIE)
+    step = play_out(mirror, wrong_blocks=frozenset({mirror.model.l2_block_number, ANCHOR_BLOCK + 1}))
+    if step is not None:
+        assert not mirror.perform(step, HONEST).reverted
+    mirror.resolve_all(HONEST)
+    assert mirror.game.status() == GameStatus.CHALLENGER_WINS
+    mirror.check_state()
