@@ -58,8 +58,13 @@ def program(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture(scope="module")
-def params(program: TransitionProgram) -> GameParameters:
-    return vm_game_parameters(program)
+def steps(program: TransitionProgram) -> int:
+    return program.step_count()
+
+
+@pytest.fixture(scope="module")
+def params(program: TransitionProgram, steps: int) -> GameParameters:
+    return vm_game_parameters(program, steps)
 
 
 def output_inputs(
@@ -144,8 +149,15 @@ def test_program_judges_transitions(
     assert bytes(vm.stdout).startswith(f"block {ANCHOR_BLOCK} -> {block}\n".encode())
     assert bytes(vm.stdout).endswith(stdout.replace(b"%s", root.hex().encode()))
 
-    wrong = program.run(transition_host(chain, boot_inputs(chain.anchor_root, keccak256(root), block)))
-    assert wrong.exit_code == 1 and b"is bad!" in bytes(wrong.stdout)
+
+def test_program_refuses_a_false_root(program: TransitionProgram) -> None:
+    chain = TransitionChain(ANCHOR_BLOCK)
+    false_root, true_root = keccak256(b"a false root"), chain.output_root(ANCHOR_BLOCK + 1)
+    vm = program.run(transition_host(chain, boot_inputs(chain.anchor_root, false_root, ANCHOR_BLOCK + 1)))
+    assert (vm.exited, vm.exit_code) == (True, 1)
+    assert bytes(vm.stdout).endswith(
+        f"claim {false_root.hex()} is bad! Correct output root is {true_root.hex()}\n".encode()
+    )
 
 
 def test_a_false_agreed_root_has_no_preimage(program: TransitionProgram) -> None:
@@ -159,9 +171,8 @@ def test_a_false_agreed_root_has_no_preimage(program: TransitionProgram) -> None
     ]
 
 
-def test_game_parameters(program: TransitionProgram, params: GameParameters) -> None:
+def test_game_parameters(program: TransitionProgram, steps: int, params: GameParameters) -> None:
     """``N = 2^K`` covers the run with a quarter to spare; ``MAX`` is even (the root's team posts leaves)."""
-    steps = program.step_count()
     assert params.exec_trace_length >= steps * 5 // 4 > params.exec_trace_length // 2
     assert params.exec_depth == exec_depth_for(steps) and params.split_depth in (2, 3)
     assert params.max_game_depth == params.split_depth + 1 + params.exec_depth
