@@ -187,27 +187,32 @@ def only_game(result: RunResult) -> GameSnapshot:
     return snapshot
 
 
-def check_outcome(table: Table, result: RunResult, honest: HonestChallenger, root_honest: bool) -> None:
-    """§15.1 and §9.4 on a finished run with one game."""
-    game = only_game(result)
-    claims = game.claims
-    assert game.status == (GameStatus.DEFENDER_WINS if root_honest else GameStatus.CHALLENGER_WINS)
-    assert game.bond_distribution_mode == BondDistributionMode.NORMAL
-    # The honest side never countered its own claims, so none of them is countered.
-    for index, claim in enumerate(claims):
-        if claim.claimant == honest.address:
-            assert claim.countered_by == ZERO_ADDRESS, f"honest claim {index} was countered"
-    # Every claim was resolvable by the §9.4 bound; resolution took one block per claim after it.
-    assert max(game.expiry(index) for index in range(len(claims))) <= game.deadline
-    assert game.resolved_at <= game.deadline + (len(claims) + 2) * BLOCK_TIME
+def check_outcome(
+    table: Table, result: RunResult, honest: HonestChallenger, root_honest: bool | None = None
+) -> None:
+    """§15.1 and §9.4 on every game of a finished run (``root_honest``: what the one game's root is)."""
+    won = 0
+    for game in result.games.values():
+        claims = game.claims
+        truth = game.root_claim == alphabet.output_root(game.l2_block_number)
+        assert root_honest is None or (truth == root_honest and len(result.games) == 1)
+        assert game.status == (GameStatus.DEFENDER_WINS if truth else GameStatus.CHALLENGER_WINS)
+        assert game.bond_distribution_mode == BondDistributionMode.NORMAL
+        # The honest side never countered its own claims, so none of them is countered.
+        for index, claim in enumerate(claims):
+            if claim.claimant == honest.address:
+                assert claim.countered_by == ZERO_ADDRESS, f"honest claim {index} was countered"
+        # Every claim was resolvable by the §9.4 bound; resolution took a block per claim after it.
+        assert max(game.expiry(index) for index in range(len(claims))) <= game.deadline
+        assert game.resolved_at <= game.deadline + (len(claims) + 2) * BLOCK_TIME
+        won += sum(claim.bond for claim in claims if claim.countered_by == honest.address)
+        assert table.system.weth.balanceOf(game.address) == 0  # every wei deposited is paid out
     # Bonds: the honest side gets its own back and those of every claim it countered (§15.1.2) …
-    won = sum(claim.bond for claim in claims if claim.countered_by == honest.address)
     fees = _fees_by_account(table.players)
     delta = {address: table.chain.balance(address) - before for address, before in table.balances.items()}
     assert delta[honest.address] + fees[honest.address] == won
-    # … and every wei deposited in the game is paid out to someone (the WETH escrow is empty).
+    # … and what the others lost is exactly what it won: no wei is left anywhere else.
     assert sum(delta[address] + fees.get(address, 0) for address in delta) == 0
-    assert table.system.weth.balanceOf(game.address) == 0
 
 
 def _fees_by_account(players: Sequence[Player]) -> dict[Address, int]:

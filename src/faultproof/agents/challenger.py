@@ -114,6 +114,7 @@ class HonestChallenger(Player):
         self._due: dict[Address, tuple[int, list[tuple[Action, str]]]] = {}
         self._factory_games: list[tuple[int, int, Address]] = []  # (type, created, address)
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        self._failures: set[tuple[Address, str]] = set()
 
     # -- which games ------------------------------------------------------------------------------
 
@@ -229,8 +230,12 @@ class HonestChallenger(Player):
         cached = self._due.get(snapshot.address)
         if cached is not None and cached[0] == snapshot.block_number:
             return cached[1]
-        due = []
-        for action in plan(snapshot, self.trace(snapshot)):
+        due: list[tuple[Action, str]] = []
+        try:
+            planned = plan(snapshot, self.trace(snapshot))
+        except FaultproofError:
+            planned = []  # act() reports why
+        for action in planned:
             key = action_key(action)
             if self.agent_store.refused(str(snapshot.address), key):
                 continue
@@ -248,7 +253,7 @@ class HonestChallenger(Player):
         try:
             planned = plan(snapshot, self.trace(snapshot))
         except FaultproofError as error:  # a trace that cannot answer: nothing to send in this game
-            self.emit(EventKind.FAILED, snapshot.address, time=snapshot.now, detail=str(error))
+            self._failed(snapshot, str(error))
             return
         for action in sorted(planned, key=lambda action: _urgency(snapshot, action)):
             key = action_key(action)
@@ -264,7 +269,13 @@ class HonestChallenger(Player):
             except ChainError:
                 raise  # an outage: the pass stops, and is tried again
             except FaultproofError as error:
-                self.emit(EventKind.FAILED, snapshot.address, time=snapshot.now, detail=f"{key}: {error}")
+                self._failed(snapshot, f"{key}: {error}")
+
+    def _failed(self, snapshot: GameSnapshot, detail: str) -> None:
+        """Report an action that cannot be prepared, once (it fails the same way every pass)."""
+        if (snapshot.address, detail) not in self._failures:
+            self._failures.add((snapshot.address, detail))
+            self.emit(EventKind.FAILED, snapshot.address, time=snapshot.now, detail=detail)
 
     def _move(self, snapshot: GameSnapshot, action: Move, key: str) -> None:
         claims, params = snapshot.claims, snapshot.params
