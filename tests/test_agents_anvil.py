@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent_games import ADVERSARY_SEATS, Table, adversary_view, check_outcome
+from agent_games import ADVERSARY_SEATS, HONEST, Table, adversary_view, check_outcome
 from anvil import running_anvil
-from faultproof.agents import EventKind
+from faultproof.agents import AgentEvent, Backoff, EventKind, HonestChallenger
 from faultproof.chain import JsonRpcChain
+from faultproof.errors import ChainError
 from faultproof.game.configs import UNIT
 
 
@@ -39,3 +40,24 @@ def test_a_game_on_anvil(anvil_url: str, root_honest: bool) -> None:
     check_outcome(table, result, honest, root_honest)
     kinds = {event.kind for event in table.events if event.agent == "challenger"}
     assert {EventKind.MOVE, EventKind.RESOLVE, EventKind.CREDIT_WITHDRAWN} <= kinds
+
+
+def test_a_node_that_dies_mid_run_is_reported_and_retried(tmp_path: Path) -> None:
+    with running_anvil("prague", tmp_path / "anvil.log") as anvil:
+        chain = JsonRpcChain(anvil.url, timeout=2)
+        table = Table.deploy(chain, UNIT)
+        table.proposer(adversary_view(table, set())).poll()
+        events: list[AgentEvent] = []
+        challenger = HonestChallenger(
+            chain, table.seat(HONEST), factory=table.factory, on_event=events.append
+        )
+        challenger.run_once()
+        assert [event.kind for event in events] == [EventKind.MOVE]
+    slept: list[float] = []  # the node is gone
+    with pytest.raises(ChainError, match="failed"):
+        challenger.run(backoff=Backoff(initial=2, attempts=4), sleep=slept.append)
+    assert slept == [2, 4, 8]
+    outages = [event for event in events if event.kind == EventKind.UNREACHABLE]
+    assert len(outages) == 3 and all(
+        anvil.url in event.detail and "\n" not in event.detail for event in outages
+    )
