@@ -80,6 +80,28 @@ def account_option(default: int, who: str) -> Callable[[F], F]:
     )
 
 
+def retry_options(function: F) -> F:
+    """``--retries``/``--retry-delay``: how an agent rides out an unreachable node or contract."""
+    function = click.option(
+        "--retry-delay",
+        type=float,
+        default=1.0,
+        show_default=True,
+        help="First delay (s) after a failed attempt; it doubles each time, up to 60 s.",
+    )(function)
+    return click.option(
+        "--retries",
+        type=click.IntRange(min=1),
+        default=8,
+        show_default=True,
+        help="Attempts while the chain or a contract cannot be reached, before giving up.",
+    )(function)
+
+
+def _backoff(retries: int, retry_delay: float) -> Backoff:
+    return Backoff(initial=retry_delay, maximum=max(60.0, retry_delay), attempts=retries)
+
+
 def game_argument(function: F) -> F:
     return click.argument("game")(function)
 
@@ -286,6 +308,7 @@ def advance_command(rpc: str | None, directory: Path, seconds: int) -> None:
     "--poll", "poll_interval", type=float, default=12.0, show_default=True, help="Seconds between passes."
 )
 @click.option("--until-done", is_flag=True, help="In real time: exit once every game is resolved and paid.")
+@retry_options
 def challenger_command(
     rpc: str | None,
     directory: Path,
@@ -294,14 +317,17 @@ def challenger_command(
     advance_time: bool | None,
     poll_interval: float,
     until_done: bool,
+    retries: int,
+    retry_delay: float,
 ) -> None:
     """The honest challenger: counter every dishonest claim, step, resolve, claim credit (§15)."""
     workspace = Workspace(directory, rpc)
     console = Console(highlight=False, soft_wrap=True)
-    with workspace.chain() as chain:
-        system = workspace.system(chain)
+    backoff = _backoff(retries, retry_delay)
+    with workspace.chain(backoff, _report_outage(console)) as chain:
+        system = with_backoff(lambda: workspace.system(chain), backoff, _report_outage(console))
         account = Workspace.dev_account(chain, account_index)
-        printer = EventPrinter(console, chain.block().timestamp)
+        printer = EventPrinter(console, with_backoff(chain.block, backoff, _report_outage(console)).timestamp)
         challenger = HonestChallenger(
             chain,
             account,
@@ -315,7 +341,7 @@ def challenger_command(
             on_event=printer,
         )
         if once:
-            with_backoff(challenger.run_once, Backoff(), _report_outage(console))
+            with_backoff(challenger.run_once, backoff, _report_outage(console))
             return
         if advance_time if advance_time is not None else rpc is None:
             if not system.games():
@@ -325,7 +351,7 @@ def challenger_command(
             for snapshot in result.games.values():
                 click.echo(f"game {snapshot.address}: {snapshot.status.name}")
             return
-        challenger.run(poll_interval=poll_interval, until_done=until_done)
+        challenger.run(poll_interval=poll_interval, until_done=until_done, backoff=backoff)
 
 
 @click.command("proposer")
@@ -337,6 +363,7 @@ def challenger_command(
 )
 @click.option("--follow", is_flag=True, help="Keep proposing every --interval seconds of real time.")
 @click.option("--interval", type=float, default=3600.0, show_default=True, help="Seconds between proposals.")
+@retry_options
 def proposer_command(
     rpc: str | None,
     directory: Path,
@@ -345,12 +372,15 @@ def proposer_command(
     block: int | None,
     follow: bool,
     interval: float,
+    retries: int,
+    retry_delay: float,
 ) -> None:
     """The proposer: propose the honest output root of the latest L2 block (§16)."""
     workspace = Workspace(directory, rpc)
     console = Console(highlight=False, soft_wrap=True)
-    with workspace.chain() as chain:
-        system = workspace.system(chain)
+    backoff = _backoff(retries, retry_delay)
+    with workspace.chain(backoff, _report_outage(console)) as chain:
+        system = with_backoff(lambda: workspace.system(chain), backoff, _report_outage(console))
         account = Workspace.dev_account(chain, account_index)
         proposer = Proposer(
             chain,
@@ -367,7 +397,7 @@ def proposer_command(
         )
         reader = GameReader(chain)
         while True:
-            with_backoff(proposer.poll, Backoff(), _report_outage(console))
+            with_backoff(proposer.poll, backoff, _report_outage(console))
             for address in proposer.created:
                 proposer.act(reader.read(address))
             if not follow:
@@ -525,8 +555,11 @@ def _refused(what: str, error: ExecutionReverted) -> GameCommandError:
 
 
 def _report_outage(console: Console) -> Callable[[ChainError, float], None]:
+    """Each outage as one line on stderr (the events go to stdout)."""
+    errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=console.no_color)
+
     def report(error: ChainError, delay: float) -> None:
-        console.print(f"unreachable: {error}; retrying in {delay:g} s", style="yellow", markup=False)
+        errors.print(f"unreachable: {error}; retrying in {delay:g} s", style="yellow", markup=False)
 
     return report
 

@@ -19,16 +19,17 @@ view of that chain: its output roots for proposals and the traces a challenger d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from faultproof.agents.retry import Backoff, with_backoff
 from faultproof.agents.traces import GameTraces, alphabet_traces
 from faultproof.chain import Chain, EmbeddedChain, JsonRpcChain
 from faultproof.chain.accounts import Account, Address
 from faultproof.chain.contract import Contract
-from faultproof.errors import StateFormatError, UsageError
+from faultproof.errors import ChainError, StateFormatError, UsageError
 from faultproof.fileio import write_text_atomic
 from faultproof.game.configs import TEST_CONFIGS
 from faultproof.game.params import GameParameters
@@ -161,11 +162,18 @@ class Workspace:
         self._loaded: dict[str, TransitionProgram] = {}
 
     @contextmanager
-    def chain(self) -> Iterator[Chain]:
+    def chain(
+        self, backoff: Backoff | None = None, on_retry: Callable[[ChainError, float], None] | None = None
+    ) -> Iterator[Chain]:
         """The chain; an embedded one is read from the folder and written back afterwards, also
-        after a failure, since the transactions mined until then happened."""
+        after a failure, since the transactions mined until then happened. With a ``backoff``, a
+        node that does not answer is tried again (``on_retry`` hears of each outage)."""
         if self.rpc is not None:
-            yield JsonRpcChain(self.rpc)
+            rpc = self.rpc
+            if backoff is None:
+                yield JsonRpcChain(rpc)
+            else:
+                yield with_backoff(lambda: JsonRpcChain(rpc), backoff, on_retry or _quiet)
             return
         path = self.directory / CHAIN_FILE
         chain = EmbeddedChain.open(path) if path.exists() else EmbeddedChain()
@@ -328,6 +336,10 @@ class Workspace:
         if not 0 <= index < len(chain.accounts):
             raise UsageError(f"no dev account {index} (there are {len(chain.accounts)})")
         return chain.accounts[index]
+
+
+def _quiet(_: ChainError, __: float) -> None:
+    """Hears of an outage and says nothing."""
 
 
 __all__ = [
