@@ -26,11 +26,11 @@ from faultproof.game.model import GameModel
 from faultproof.game.params import GameParameters
 from faultproof.game.positions import trace_index
 from faultproof.game.resolution import BondDistributionMode, GameStatus
-from faultproof.ints import be64
 from faultproof.onchain.games import GameSetup, deploy_game_system
 from faultproof.preimage.keys import KeyType, key_type, local_key
+from faultproof.trace.lies import FalseOutputs, WrongFromStep
 from faultproof.trace.outputs import OutputSource, OutputTraceProvider
-from faultproof.trace.provider import StepData, TraceProvider
+from faultproof.trace.provider import TraceProvider
 from faultproof.trace.split import BottomFactory, ExecInputs, SplitTraceAccessor
 from faultproof.trace.transition import (
     GameInputs,
@@ -43,7 +43,6 @@ from faultproof.trace.transition import (
     vm_game_parameters,
 )
 from faultproof.trace.vm import VMTraceProvider
-from faultproof.vm.status import VMStatus
 from honest_play import ADVERSARY, HONEST, game_over, perform, resolve_all
 
 ANCHOR_BLOCK = 1_000
@@ -55,48 +54,6 @@ Read = tuple[int, bytes, int]  # a step that reads a preimage part: (step, key, 
 
 
 # -- the adversary --------------------------------------------------------------------------------
-
-
-class LyingOutputs(OutputSource):
-    """The transition chain up to ``from_block``, made-up roots from it on."""
-
-    def __init__(self, chain: TransitionChain, from_block: int) -> None:
-        self.chain = chain
-        self.from_block = from_block
-
-    def output_root(self, block: int) -> bytes:
-        if block < self.from_block:
-            return self.chain.output_root(block)
-        return keccak256(b"a false output root" + be64(block))
-
-
-def flipped(status: int) -> int:
-    """The opposite verdict, so the liar's exec root passes §6.3 wherever the honest one would."""
-    return VMStatus.INVALID if status == VMStatus.VALID else VMStatus.VALID
-
-
-class LiarProvider(TraceProvider):
-    """The honest trace of a subgame up to local trace index ``t*`` (exclusive), lies from it on."""
-
-    def __init__(self, honest: VMTraceProvider, t_star: int) -> None:
-        self.honest = honest
-        self.t_star = t_star
-        self.depth = honest.depth
-
-    def get(self, position: int) -> bytes:
-        t = self.honest.trace_index(position)
-        if t < self.t_star:
-            return self.honest.get(position)
-        if t == (1 << self.depth) - 1:
-            honest_root = self.honest.get(position)
-            return bytes([flipped(honest_root[0])]) + keccak256(b"a false final state")[1:]
-        return bytes([VMStatus.UNFINISHED]) + keccak256(b"a false state" + be64(t))[1:]
-
-    def get_step_data(self, position: int) -> StepData:
-        return self.honest.get_step_data(position)
-
-    def absolute_prestate_commitment(self) -> bytes:
-        return self.honest.absolute_prestate_commitment()
 
 
 def preimage_read_steps(program: TransitionProgram, game: GameLike, inputs: ExecInputs) -> list[Read]:
@@ -144,7 +101,7 @@ def play_model(
     middle of the game's blocks on, answered by the honest side."""
     chain = TransitionChain(ANCHOR_BLOCK)
     l2_block = ANCHOR_BLOCK + (1 << params.split_depth)
-    lies = LyingOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
+    lies = FalseOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
     model = GameModel(
         params,
         program.vm_class.verify_step,
@@ -167,7 +124,7 @@ def play_model(
             provider = honest.providers[inputs.local_context] = honest.bottom(inputs)
         assert isinstance(provider, VMTraceProvider)
         played.t_star = choose(preimage_read_steps(program, model, inputs))
-        return LiarProvider(provider, played.t_star)
+        return WrongFromStep(provider, played.t_star)
 
     top = OutputTraceProvider(lies, params.split_depth, ANCHOR_BLOCK, chain.anchor_root, l2_block)
     liar = SplitTraceAccessor(params, top, liar_bottom)
@@ -276,7 +233,7 @@ def liar_view(
             provider = runs(inputs)
             assert isinstance(provider, VMTraceProvider)
             chosen.append(choose(preimage_read_steps(program, snapshot, inputs)))
-            return LiarProvider(provider, chosen[-1])
+            return WrongFromStep(provider, chosen[-1])
 
         return make
 
@@ -311,7 +268,7 @@ def test_false_root_on_chain(
     )
     liar_account, honest_account = evm.accounts[1], evm.accounts[2]
     l2_block = ANCHOR_BLOCK + (1 << params.split_depth)
-    lies = LyingOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
+    lies = FalseOutputs(chain, ANCHOR_BLOCK + (1 << params.split_depth) // 2 + 1)
     game = system.create_game(params.game_type, lies.output_root(l2_block), l2_block, liar_account)
     before = {account.address: evm.balance(account.address) for account in (liar_account, honest_account)}
 
