@@ -8,7 +8,8 @@ chose, ``wakeup`` says when — and each lies in one way:
                     (``LyingOutputs``: the wrong root, wrong midpoints), outputs of the wrong blocks
                     (``ShiftedOutputs``), an execution trace of the wrong block (``LyingTrace``) or
                     one that goes wrong from a chosen step on (``WrongStatesTrace``)
-``ClockStaller``    a liar that sends every move at the last second its clock allows (§18 K1, K2)
+``ClockStaller``    a liar that sends every move at the last second its clock allows (§18 K1, K2);
+                    it leaves the steps (which have no clock) to others
 ``LateMover``       a liar that sends every move at the first second its clock forbids: each
                     should revert ``ClockTimeExceeded`` (§18 K9)
 ``RandomMover``     random legal-looking moves: any claim, either stance, true or garbage values
@@ -29,13 +30,14 @@ from __future__ import annotations
 
 import random
 import tempfile
+from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from faultproof.agents.base import Player
 from faultproof.agents.credit import CreditCollector
-from faultproof.agents.events import EventKind, Observer
+from faultproof.agents.events import Observer
 from faultproof.agents.planner import Action, Move, Step, plan
 from faultproof.agents.snapshot import GameReader, GameSnapshot
 from faultproof.agents.traces import GameTraces, alphabet_traces
@@ -44,8 +46,6 @@ from faultproof.chain.interface import Chain
 from faultproof.crypto import keccak256
 from faultproof.errors import FaultproofError
 from faultproof.game import alphabet
-from faultproof.game.bonds import required_bond
-from faultproof.game.errors import GameRuleError
 from faultproof.game.positions import attack, defend, depth, move
 from faultproof.game.split import exec_root_statuses
 from faultproof.preimage.keys import typed
@@ -211,53 +211,16 @@ class Adversary(Player):
         return self.collector.done(snapshot)
 
     def perform(self, snapshot: GameSnapshot, action: Action) -> None:
-        """Send one action with the exact bond (or none, where the rules allow no move at all)."""
+        """Send one action (a move with the exact bond; a step after its local data, if any)."""
         self.attempted.add((snapshot.address, action))
         self.sent += 1
-        game = self.game(snapshot.address)
         if isinstance(action, Move):
-            position = action.position(snapshot.claims)
-            try:
-                bond = required_bond(position, snapshot.params.max_game_depth)
-            except GameRuleError:
-                bond = 0  # past the deepest level: the move reverts GameDepthExceeded
-            self.send(
-                EventKind.MOVE,
-                game.move,
-                snapshot.claims[action.parent].claim,
-                action.parent,
-                action.value,
-                action.is_attack,
-                game=snapshot.address,
-                bond=bond,
-                claim_index=action.parent,
-                position=position,
-                value=action.value,
-                is_attack=action.is_attack,
-            )
+            self.send_move(snapshot, action)
         elif isinstance(action, Step):
             datum = action.data.oracle
             if datum is not None and datum.is_local:
-                self.send(
-                    EventKind.LOCAL_DATA,
-                    game.addLocalData,
-                    datum.local_ident,
-                    action.claim,
-                    datum.offset,
-                    game=snapshot.address,
-                    claim_index=action.claim,
-                )
-            self.send(
-                EventKind.STEP,
-                game.step,
-                action.claim,
-                action.is_attack,
-                action.data.pre_state,
-                action.data.proof,
-                game=snapshot.address,
-                claim_index=action.claim,
-                is_attack=action.is_attack,
-            )
+                self.send_local_data(snapshot, action.claim, datum)
+            self.send_step(snapshot, action)
 
 
 class Liar(Adversary):
@@ -267,62 +230,51 @@ class Liar(Adversary):
         return plan(snapshot, self.accessor(snapshot))
 
 
-class ClockStaller(Liar):
-    """A liar whose every move lands at the last second its clock allows (``expiry - 1``)."""
+class TimedLiar(Liar):
+    """A liar whose moves each land at a chosen second, set on a dev chain's clock: ``landing``."""
 
-    def deadline(self, snapshot: GameSnapshot, action: Action) -> int:
-        if isinstance(action, Move):
-            return snapshot.expiry(action.parent) - 1
-        return snapshot.now  # steps have no clock
-
-    def wakeup(self, snapshot: GameSnapshot) -> int | None:
-        if not snapshot.in_progress:
-            return self.collector.wakeup(snapshot)
-        times = [self.deadline(snapshot, action) - 1 for action in self.pending(snapshot)]
-        return max(snapshot.now, min(times)) if times else None
-
-    def act(self, snapshot: GameSnapshot) -> None:
-        if not snapshot.in_progress:
-            self.collector.collect(snapshot)
-            return
-        for action in sorted(self.pending(snapshot), key=lambda action: self.deadline(snapshot, action)):
-            if self.exhausted:
-                return
-            due = self.deadline(snapshot, action)
-            latest = self.chain.block().timestamp
-            if due - latest > 2:
-                continue  # not yet
-            if due > latest:  # land exactly then (a dev chain's time control)
-                self.chain.set_next_block_timestamp(due)
-            self.perform(snapshot, action)
-
-
-class LateMover(Liar):
-    """A liar whose every move is sent at the first second its clock forbids (``expiry``)."""
-
-    def wakeup(self, snapshot: GameSnapshot) -> int | None:
-        if not snapshot.in_progress:
-            return self.collector.wakeup(snapshot)
-        times = [snapshot.expiry(a.parent) - 1 for a in self.pending(snapshot) if isinstance(a, Move)]
-        return max(snapshot.now, min(times)) if times else None
+    @abstractmethod
+    def landing(self, snapshot: GameSnapshot, action: Move) -> int:
+        """The second at which ``action`` is to land."""
 
     def pending(self, snapshot: GameSnapshot) -> list[Action]:
         return [action for action in super().pending(snapshot) if isinstance(action, Move)]
 
+    def wakeup(self, snapshot: GameSnapshot) -> int | None:
+        if not snapshot.in_progress:
+            return self.collector.wakeup(snapshot)
+        times = [self.landing(snapshot, a) - 1 for a in self.pending(snapshot) if isinstance(a, Move)]
+        return max(snapshot.now, min(times)) if times else None
+
     def act(self, snapshot: GameSnapshot) -> None:
         if not snapshot.in_progress:
             self.collector.collect(snapshot)
             return
-        for action in self.pending(snapshot):
-            if self.exhausted or not isinstance(action, Move):
+        moves = [action for action in self.pending(snapshot) if isinstance(action, Move)]
+        for chosen in sorted(moves, key=lambda action: self.landing(snapshot, action)):
+            if self.exhausted:
                 return
-            expiry = snapshot.expiry(action.parent)
+            landing = self.landing(snapshot, chosen)
             latest = self.chain.block().timestamp
-            if expiry - latest > 2:
+            if landing - latest > 2:
                 continue  # not yet
-            if expiry > latest:  # land exactly then (a dev chain's time control)
-                self.chain.set_next_block_timestamp(expiry)
-            self.perform(snapshot, action)
+            if landing > latest:
+                self.chain.set_next_block_timestamp(landing)
+            self.perform(snapshot, chosen)
+
+
+class ClockStaller(TimedLiar):
+    """A liar whose every move lands at the last second its clock allows (``expiry - 1``)."""
+
+    def landing(self, snapshot: GameSnapshot, action: Move) -> int:
+        return snapshot.expiry(action.parent) - 1
+
+
+class LateMover(TimedLiar):
+    """A liar whose every move lands at the first second its clock forbids (``expiry``)."""
+
+    def landing(self, snapshot: GameSnapshot, action: Move) -> int:
+        return snapshot.expiry(action.parent)
 
 
 class RandomMover(Adversary):

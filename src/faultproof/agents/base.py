@@ -19,12 +19,16 @@ from collections.abc import Callable
 from typing import Any
 
 from faultproof.agents.events import AgentEvent, EventKind, Observer, ignore
+from faultproof.agents.planner import Move, Step
 from faultproof.agents.snapshot import GameReader, GameSnapshot
 from faultproof.agents.store import AgentStore, TxState
 from faultproof.chain.accounts import Account, Address
 from faultproof.chain.contract import Contract, ContractFunction
 from faultproof.chain.interface import PRIORITY_FEE, Chain, Receipt
 from faultproof.errors import ExecutionReverted
+from faultproof.game.bonds import required_bond
+from faultproof.game.errors import GameRuleError
+from faultproof.trace.provider import OracleDatum
 
 CrashPoint = Callable[[str], None]
 """Called with ``"before-send"`` (intent recorded, nothing sent) and ``"after-send"`` (mined, outcome
@@ -177,6 +181,66 @@ class Player(Agent):
             **event_fields,
         )
         return receipt
+
+    # -- the game's actions ----------------------------------------------------------------------
+
+    def send_move(self, snapshot: GameSnapshot, move: Move, action: str | None = None) -> Receipt | None:
+        """``move(disputed, parentIndex, claim, isAttack)`` with exactly the bond the new position
+        needs (none past the deepest level, where the move reverts ``GameDepthExceeded``)."""
+        parent = snapshot.claims[move.parent]
+        position = move.position(snapshot.claims)
+        try:
+            bond = required_bond(position, snapshot.params.max_game_depth)
+        except GameRuleError:
+            bond = 0
+        game = self.game(snapshot.address)
+        return self.send(
+            EventKind.MOVE,
+            game.move,
+            parent.claim,
+            move.parent,
+            move.value,
+            move.is_attack,
+            game=snapshot.address,
+            action=action,
+            bond=bond,
+            claim_index=move.parent,
+            position=position,
+            value=move.value,
+            is_attack=move.is_attack,
+        )
+
+    def send_local_data(self, snapshot: GameSnapshot, leaf: int, datum: OracleDatum) -> Receipt | None:
+        """``addLocalData`` of the local input a step at ``leaf`` reads (idempotent, §7.5)."""
+        return self.send(
+            EventKind.LOCAL_DATA,
+            self.game(snapshot.address).addLocalData,
+            datum.local_ident,
+            leaf,
+            datum.offset,
+            game=snapshot.address,
+            action=f"local-data:{datum.local_ident}:{leaf}:{datum.offset}",
+            claim_index=leaf,
+            detail=f"ident {datum.local_ident} at offset {datum.offset}",
+        )
+
+    def send_step(self, snapshot: GameSnapshot, step: Step, action: str | None = None) -> Receipt | None:
+        """``step(claimIndex, isAttack, stateData, proof)``; the part it reads must be loaded first."""
+        leaf = snapshot.claims[step.claim]
+        return self.send(
+            EventKind.STEP,
+            self.game(snapshot.address).step,
+            step.claim,
+            step.is_attack,
+            step.data.pre_state,
+            step.data.proof,
+            game=snapshot.address,
+            action=action,
+            claim_index=step.claim,
+            position=leaf.position,
+            value=leaf.claim,
+            is_attack=step.is_attack,
+        )
 
     def _cost(self, receipt: Receipt | None) -> tuple[int, int | None]:
         """The wei a mined transaction paid for gas, and its block's timestamp.

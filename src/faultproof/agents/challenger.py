@@ -41,7 +41,6 @@ from faultproof.agents.traces import TraceRegistry, default_traces
 from faultproof.chain.accounts import Account, Address
 from faultproof.chain.interface import Chain
 from faultproof.errors import ChainError, ExecutionReverted, FaultproofError
-from faultproof.game.bonds import required_bond
 from faultproof.game.local_context import exec_transition
 from faultproof.game.positions import move
 from faultproof.game.tree import ZERO_ADDRESS
@@ -278,9 +277,7 @@ class HonestChallenger(Player):
             self.emit(EventKind.FAILED, snapshot.address, time=snapshot.now, detail=detail)
 
     def _move(self, snapshot: GameSnapshot, action: Move, key: str) -> None:
-        claims, params = snapshot.claims, snapshot.params
-        parent = claims[action.parent]
-        position = move(parent.position, action.is_attack)
+        position = action.position(snapshot.claims)
         landing = self.chain.block().timestamp + self.config.block_time
         if snapshot.resolvable(action.parent, landing):
             self.emit(
@@ -294,60 +291,17 @@ class HonestChallenger(Player):
                 detail=f"claim {action.parent}'s clock runs out at {snapshot.expiry(action.parent)}",
             )
             return
-        game = self.game(snapshot.address)
-        self.send(
-            EventKind.MOVE,
-            game.move,
-            parent.claim,
-            action.parent,
-            action.value,
-            action.is_attack,
-            game=snapshot.address,
-            action=key,
-            bond=required_bond(position, params.max_game_depth),
-            claim_index=action.parent,
-            position=position,
-            value=action.value,
-            is_attack=action.is_attack,
-        )
+        self.send_move(snapshot, action, key)
 
     def _step(self, snapshot: GameSnapshot, action: Step, key: str) -> None:
-        game = self.game(snapshot.address)
-        leaf = snapshot.claims[action.claim]
         datum = action.data.oracle
-        if datum is not None and not self._load_part(snapshot, action.claim, datum):
-            return
-        self.send(
-            EventKind.STEP,
-            game.step,
-            action.claim,
-            action.is_attack,
-            action.data.pre_state,
-            action.data.proof,
-            game=snapshot.address,
-            action=key,
-            claim_index=action.claim,
-            position=leaf.position,
-            value=leaf.claim,
-            is_attack=action.is_attack,
-        )
+        if datum is None or self._load_part(snapshot, action.claim, datum):
+            self.send_step(snapshot, action, key)
 
     def _load_part(self, snapshot: GameSnapshot, leaf: int, datum: OracleDatum) -> bool:
         """Put the part the step reads in the oracle (§15.4); whether it is there now."""
-        if datum.is_local:
-            game = self.game(snapshot.address)
-            receipt = self.send(
-                EventKind.LOCAL_DATA,
-                game.addLocalData,
-                datum.local_ident,
-                leaf,
-                datum.offset,
-                game=snapshot.address,
-                action=f"local-data:{datum.local_ident}:{leaf}:{datum.offset}",
-                claim_index=leaf,
-                detail=f"ident {datum.local_ident} at offset {datum.offset}",
-            )
-            return receipt is not None
+        if datum.is_local:  # always: addLocalData is idempotent and cheap (§15.4)
+            return self.send_local_data(snapshot, leaf, datum) is not None
         oracle = self.chain.at(snapshot.oracle, PREIMAGE_ORACLE)
         if oracle.preimagePartOk(datum.key, datum.offset):
             return True

@@ -22,7 +22,8 @@ from faultproof.agents.interfaces import ANCHOR_STATE_REGISTRY, DELAYED_WETH
 from faultproof.agents.snapshot import GameSnapshot
 from faultproof.agents.store import CreditPhase, CreditRecord
 from faultproof.chain.accounts import Address
-from faultproof.chain.contract import ContractFunction
+from faultproof.chain.contract import Contract
+from faultproof.chain.interface import Receipt
 from faultproof.errors import ExecutionReverted
 
 
@@ -110,51 +111,44 @@ class CreditCollector:
             if record is None:
                 if game.normalModeCredit(recipient) == 0 and game.refundModeCredit(recipient) == 0:
                     self.set_phase(snapshot.address, recipient, CreditPhase.DONE, None)
-                    continue
-                if game.hasUnlockedCredit(recipient):  # unlocked by someone else, or before a crash
+                elif game.hasUnlockedCredit(recipient):  # unlocked by someone else, or before a crash
                     self.set_phase(snapshot.address, recipient, CreditPhase.UNLOCKED, snapshot.now)
-                    continue
-                if not self._simulates(game.claimCredit, recipient):
-                    continue  # not finalized yet
-                receipt = self.player.send(
-                    EventKind.CREDIT_UNLOCKED,
-                    game.claimCredit,
-                    recipient,
-                    game=snapshot.address,
-                    action=f"claim-credit:unlock:{recipient}",
-                    recipient=recipient,
-                )
-                if receipt is not None:
-                    unlocked_at = self.player.chain.block(receipt.block_number).timestamp
-                    self.set_phase(snapshot.address, recipient, CreditPhase.UNLOCKED, unlocked_at)
+                else:  # closes the game and unlocks, once the game is finalized
+                    receipt = self._claim_credit(
+                        snapshot, game, recipient, EventKind.CREDIT_UNLOCKED, "unlock"
+                    )
+                    if receipt is not None:
+                        unlocked_at = self.player.chain.block(receipt.block_number).timestamp
+                        self.set_phase(snapshot.address, recipient, CreditPhase.UNLOCKED, unlocked_at)
             elif record.phase == CreditPhase.UNLOCKED:
                 if game.credit(recipient) == 0:
                     self.set_phase(snapshot.address, recipient, CreditPhase.DONE, record.unlocked_at)
                     continue
-                if (
-                    record.unlocked_at is not None
-                    and snapshot.now < record.unlocked_at + self.delays(snapshot).weth
-                ):
+                unlocked_at = snapshot.now if record.unlocked_at is None else record.unlocked_at
+                if snapshot.now < unlocked_at + self.delays(snapshot).weth:
                     continue  # a withdrawal before the WETH delay reverts
-                if not self._simulates(game.claimCredit, recipient):
-                    continue  # the WETH delay has not passed
-                receipt = self.player.send(
-                    EventKind.CREDIT_WITHDRAWN,
-                    game.claimCredit,
-                    recipient,
-                    game=snapshot.address,
-                    action=f"claim-credit:withdraw:{recipient}",
-                    recipient=recipient,
+                receipt = self._claim_credit(
+                    snapshot, game, recipient, EventKind.CREDIT_WITHDRAWN, "withdraw"
                 )
                 if receipt is not None:
                     self.set_phase(snapshot.address, recipient, CreditPhase.DONE, record.unlocked_at)
 
-    def _simulates(self, function: ContractFunction, recipient: Address) -> bool:
+    def _claim_credit(
+        self, snapshot: GameSnapshot, game: Contract, recipient: Address, kind: EventKind, phase: str
+    ) -> Receipt | None:
+        """``claimCredit(recipient)`` if a simulation on the latest state succeeds."""
         try:
-            function.call(recipient, sender=self.player.account)
+            game.claimCredit.call(recipient, sender=self.player.account)
         except ExecutionReverted:
-            return False
-        return True
+            return None  # not finalized, or the WETH delay has not passed
+        return self.player.send(
+            kind,
+            game.claimCredit,
+            recipient,
+            game=snapshot.address,
+            action=f"claim-credit:{phase}:{recipient}",
+            recipient=recipient,
+        )
 
 
 __all__ = ["CreditCollector"]
