@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from agent_games import ADVERSARY_SEATS, ANCHOR_BLOCK, HONEST, Table, check_outcome
 from faultproof.agents import EventKind, GameTraces, HonestChallenger, LyingOutputs, Proposer, alphabet_traces
+from faultproof.agents.snapshot import GameSnapshot
 from faultproof.agents.store import GameState
 from faultproof.chain import EmbeddedChain
 from faultproof.crypto import keccak256
@@ -16,7 +18,7 @@ from faultproof.onchain.games import GameSetup, deploy_game_system
 from faultproof.preimage.keys import typed
 from faultproof.trace.outputs import AlphabetOutputs
 from faultproof.trace.provider import TraceError, TraceProvider
-from faultproof.trace.split import BottomFactory, ExecInputs
+from faultproof.trace.split import BottomFactory, ExecInputs, alphabet_bottom
 from faultproof.vm.status import VMStatus
 
 
@@ -151,3 +153,39 @@ def test_a_trace_that_cannot_answer_is_reported_once_and_play_goes_on() -> None:
     assert len(failures) == 1 and "has not exited" in failures[0].detail
     assert [event.kind for event in table.events if event.agent == "challenger"].count(EventKind.MOVE) == 1
     assert honest.wakeup(honest.reader.read(game)) != honest.reader.read(game).now  # nothing due now
+
+
+def test_a_move_whose_clock_check_would_fail_is_not_sent() -> None:
+    """A challenger that starts after the root's clock ran out (or a block before) sends nothing (§15.5)."""
+    table = Table.deploy(EmbeddedChain(), MINIMAL)
+    table.proposer(LyingOutputs({table.head}), name="wrong-root").poll()
+    honest = table.challenger()
+    (game,) = honest.watched_games()
+    snapshot = honest.reader.read(game)
+    table.chain.advance_time(snapshot.expiry(0) - snapshot.now - honest.config.block_time)
+    for _ in range(2):
+        honest.act(honest.reader.read(game))
+    (late,) = [event for event in table.events if event.agent == "challenger"]
+    assert late.kind == EventKind.TOO_LATE and "claim 0 expires at" in late.detail
+    assert honest.fees == 0 and honest.wakeup(honest.reader.read(game)) == snapshot.expiry(0)
+
+
+def test_a_finished_games_trace_cache_is_deleted(tmp_path: Path) -> None:
+    """§14.3: per-game trace data (VM snapshots) goes once the game is resolved and paid out."""
+    folders: list[Path] = []
+
+    def bottom(snapshot: GameSnapshot, folder: Path) -> BottomFactory:
+        folder.mkdir(parents=True)
+        (folder / "snapshot.bin").write_bytes(b"state")
+        folders.append(folder)
+        return alphabet_bottom(snapshot.params.exec_depth)
+
+    table = Table.deploy(EmbeddedChain(), MINIMAL)
+    lie = LyingOutputs({table.head})
+    table.proposer(lie, name="wrong-root")
+    table.adversary("liar", ADVERSARY_SEATS[0], lie)
+    traces = {GameType.ALPHABET: GameTraces(alphabet.ABSOLUTE_PRESTATE, AlphabetOutputs(), bottom)}
+    honest = table.challenger(traces=traces, trace_dir=tmp_path / "traces")
+    check_outcome(table, table.run(), honest, root_honest=False)
+    (folder,) = folders
+    assert folder.parent == tmp_path / "traces" and not folder.exists()

@@ -23,6 +23,7 @@ with exponential backoff.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -109,11 +110,10 @@ class HonestChallenger(Player):
         self.trace_dir = trace_dir
         self.collector = CreditCollector(self, [account.address, *self.config.collect_for])
         self._accessors: dict[Address, SplitTraceAccessor] = {}
-        self._reconciled: set[Address] = set()
         self._due: dict[Address, tuple[int, list[tuple[Action, str]]]] = {}
         self._factory_games: list[tuple[int, int, Address]] = []  # (type, created, address)
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
-        self._failures: set[tuple[Address, str]] = set()
+        self._reported: set[tuple[Address, str]] = set()
 
     # -- which games ------------------------------------------------------------------------------
 
@@ -182,6 +182,13 @@ class HonestChallenger(Player):
         self.agent_store.set_trace_cache(str(game), folder)
         return folder
 
+    def _forget_trace(self, game: Address) -> None:
+        """Delete a finished game's trace cache (§14.3: per-game data goes once it is paid out)."""
+        self._accessors.pop(game, None)
+        folder = self.agent_store.trace_cache(str(game))
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
     # -- the agent interface ----------------------------------------------------------------------
 
     def act(self, snapshot: GameSnapshot) -> None:
@@ -194,6 +201,7 @@ class HonestChallenger(Player):
             return
         self.collector.collect(snapshot)
         if self.collector.done(snapshot):
+            self._forget_trace(snapshot.address)
             self.agent_store.set_game_state(str(snapshot.address), GameState.DONE)
             self.emit(EventKind.GAME_DONE, snapshot.address, time=snapshot.now, detail=snapshot.status.name)
 
@@ -225,39 +233,35 @@ class HonestChallenger(Player):
     # -- moves and steps --------------------------------------------------------------------------
 
     def _due_actions(self, snapshot: GameSnapshot) -> list[tuple[Action, str]]:
-        """The planned actions not refused before, most urgent first (cached per block)."""
+        """The planned actions not refused before and not too late, most urgent first (one plan
+        per block: ``wakeup`` and ``act`` share it)."""
         cached = self._due.get(snapshot.address)
         if cached is not None and cached[0] == snapshot.block_number:
             return cached[1]
-        due: list[tuple[Action, str]] = []
-        try:
-            planned = plan(snapshot, self.trace(snapshot))
-        except FaultproofError:
-            planned = []  # act() reports why
-        for action in planned:
-            key = action_key(action)
-            if self.agent_store.refused(str(snapshot.address), key):
-                continue
-            if isinstance(action, Move) and snapshot.resolvable(action.parent, self._landing(snapshot)):
-                continue  # too late (reported when acting)
-            due.append((action, key))
-        due.sort(key=lambda item: _urgency(snapshot, item[0]))
-        self._due[snapshot.address] = (snapshot.block_number, due)
-        return due
-
-    def _landing(self, snapshot: GameSnapshot) -> int:
-        return snapshot.now + self.config.block_time
-
-    def _respond(self, snapshot: GameSnapshot) -> None:
         try:
             planned = plan(snapshot, self.trace(snapshot))
         except FaultproofError as error:  # a trace that cannot answer: nothing to send in this game
-            self._failed(snapshot, str(error))
-            return
+            self._report_once(EventKind.FAILED, snapshot, str(error))
+            planned = []
+        due = []
         for action in sorted(planned, key=lambda action: _urgency(snapshot, action)):
             key = action_key(action)
             if self.agent_store.refused(str(snapshot.address), key):
                 continue
+            if isinstance(action, Move) and snapshot.resolvable(
+                action.parent, snapshot.now + self.config.block_time
+            ):
+                expiry = snapshot.expiry(action.parent)
+                self._report_once(
+                    EventKind.TOO_LATE, snapshot, f"{key}: claim {action.parent} expires at {expiry}"
+                )
+                continue
+            due.append((action, key))
+        self._due[snapshot.address] = (snapshot.block_number, due)
+        return due
+
+    def _respond(self, snapshot: GameSnapshot) -> None:
+        for action, key in self._due_actions(snapshot):
             try:
                 if isinstance(action, Move):
                     self._move(snapshot, action, key)
@@ -267,28 +271,21 @@ class HonestChallenger(Player):
                     self._challenge_block(snapshot, action, key)
             except ChainError:
                 raise  # an outage: the pass stops, and is tried again
-            except FaultproofError as error:
-                self._failed(snapshot, f"{key}: {error}")
+            except FaultproofError as error:  # a step whose data or preimage cannot be prepared
+                self._report_once(EventKind.FAILED, snapshot, f"{key}: {error}")
 
-    def _failed(self, snapshot: GameSnapshot, detail: str) -> None:
-        """Report an action that cannot be prepared, once (it fails the same way every pass)."""
-        if (snapshot.address, detail) not in self._failures:
-            self._failures.add((snapshot.address, detail))
-            self.emit(EventKind.FAILED, snapshot.address, time=snapshot.now, detail=detail)
+    def _report_once(self, kind: EventKind, snapshot: GameSnapshot, detail: str) -> None:
+        """Report what will not be sent, once (it is the same every pass)."""
+        if (snapshot.address, detail) not in self._reported:
+            self._reported.add((snapshot.address, detail))
+            self.emit(kind, snapshot.address, time=snapshot.now, detail=detail)
 
     def _move(self, snapshot: GameSnapshot, action: Move, key: str) -> None:
-        position = action.position(snapshot.claims)
-        landing = self.chain.block().timestamp + self.config.block_time
-        if snapshot.resolvable(action.parent, landing):
-            self.emit(
-                EventKind.TOO_LATE,
-                snapshot.address,
-                claim_index=action.parent,
-                position=position,
-                value=action.value,
-                is_attack=action.is_attack,
-                time=snapshot.now,
-                detail=f"claim {action.parent}'s clock runs out at {snapshot.expiry(action.parent)}",
+        """Send the move unless earlier sends of this pass have used up its parent's clock (§15.5)."""
+        if snapshot.resolvable(action.parent, self.chain.block().timestamp + self.config.block_time):
+            expiry = snapshot.expiry(action.parent)
+            self._report_once(
+                EventKind.TOO_LATE, snapshot, f"{key}: claim {action.parent} expires at {expiry}"
             )
             return
         self.send_move(snapshot, action, key)
