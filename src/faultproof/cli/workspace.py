@@ -50,6 +50,7 @@ from faultproof.onchain.games import (
 from faultproof.programs import build_programs
 from faultproof.trace.outputs import AlphabetOutputs, OutputSource
 from faultproof.trace.transition import (
+    DEFAULT_SNAPSHOT_INTERVAL,
     TransitionChain,
     TransitionProgram,
     transition_bottom,
@@ -296,8 +297,9 @@ class Workspace:
             return base
         return vm_game_parameters(self.program(vm), base=base)
 
-    def traces(self) -> dict[int, GameTraces]:
-        """The honest trace of every recorded game type, for a challenger."""
+    def traces(self, snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL) -> dict[int, GameTraces]:
+        """The honest trace of every recorded game type, for a challenger (VM snapshots every
+        ``snapshot_interval`` steps)."""
         record = self.record()
         traces: dict[int, GameTraces] = {}
         for game_type, entry in record.game_types.items():
@@ -306,9 +308,8 @@ class Workspace:
                 continue
             program = self.program(entry.vm)
             chain = TransitionChain(record.anchor_block)
-            traces[game_type] = GameTraces(
-                program.absolute_prestate, chain, transition_bottom(chain, program)
-            )
+            bottom = transition_bottom(chain, program, snapshot_interval)
+            traces[game_type] = GameTraces(program.absolute_prestate, chain, bottom)
         return traces
 
     def game_type(self, requested: int | None) -> int:
