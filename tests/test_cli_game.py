@@ -179,7 +179,8 @@ def test_the_same_session_on_anvil(anvil_url: str, tmp_path: Path) -> None:
     played = text(ok("challenger", "--rpc", anvil_url, "--advance-time", cwd=tmp_path))
     assert "challenger move" in played and "CHALLENGER_WINS" in played.splitlines()[-1]
     assert not (tmp_path / ".faultproof" / "chain.bin").exists()
-    assert "CHALLENGER_WINS" in text(ok("game", "show", "0", "--rpc", anvil_url, cwd=tmp_path))
+    shown = text(ok("game", "show", "0", "--rpc", anvil_url, cwd=tmp_path))
+    assert "CHALLENGER_WINS" in shown and "bonds paid (NORMAL mode)" in shown
 
 
 # -- the demo --------------------------------------------------------------------------------------
