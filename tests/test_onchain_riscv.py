@@ -526,11 +526,10 @@ def test_random_steps_reach_many_outcomes(onchain: Onchain) -> None:
             outcomes.add("post" if outcome.post is not None else f"0x{outcome.revert.hex().lstrip('0')}")
 
     collect()
-    # The common outcomes always; the rarer codes vary with hypothesis's choices (each code is
-    # reached on purpose by test_revert_codes).
+    # The common outcomes always, and some rarer code; which rarer codes varies with hypothesis's
+    # choices (each code is reached on purpose by test_revert_codes).
     expected = {"post", "0xbadf00d0", "0xf001c0de", "0xbad10ad0", "0xbad22220"}
-    assert len(outcomes) >= 7, outcomes
-    assert expected <= outcomes, outcomes
+    assert expected <= outcomes and len(outcomes) > len(expected), outcomes
 
 
 # == (5) tampering ================================================================================

@@ -38,17 +38,25 @@ INTERRUPTED_STATUS = 130
 @click.version_option(package_name="faultproof")
 @click.pass_context
 def cli(context: click.Context) -> None:
-    """Fault proof VMs for Go programs: load, run, snapshot and prove single steps."""
+    """Fault proofs for Go programs: VMs that load, run and prove steps; onchain verifiers; dispute games."""
     if context.invoked_subcommand is None:
         click.echo(context.get_help())
 
 
 def _register(group: click.Group, module_names: Sequence[str]) -> None:
+    """Add each module's top-level commands; a group's subcommands stay under their group."""
     for module_name in module_names:
         module = importlib.import_module(module_name)
-        for value in vars(module).values():
-            if isinstance(value, click.Command):
-                group.add_command(value)
+        commands = [value for value in vars(module).values() if isinstance(value, click.Command)]
+        nested = {
+            id(sub)
+            for command in commands
+            if isinstance(command, click.Group)
+            for sub in command.commands.values()
+        }
+        for command in commands:
+            if id(command) not in nested:
+                group.add_command(command)
 
 
 _register(cli, COMMAND_MODULES)
