@@ -22,14 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anvil import running_anvil
-from faultproof.agents.planner import Step
+from faultproof.agents.planner import Move, Step
 from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain, dev_accounts
 from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted
 from faultproof.game import alphabet
 from faultproof.game.bonds import required_bond
 from faultproof.game.clocks import expiry
-from faultproof.game.configs import MINIMAL, UNIT
+from faultproof.game.configs import MAINNET, MINIMAL, UNIT, alphabet_parameters
 from faultproof.game.errors import GameRuleError
 from faultproof.game.params import GameParameters
 from faultproof.game.positions import gindex
@@ -71,13 +71,14 @@ def lying_game(system: GameSystem, params: GameParameters = UNIT) -> Mirror:
 
 def play_out(mirror: Mirror, liar_shift: int = 1, wrong_blocks: frozenset[int] | None = None) -> Step | None:
     """A consistent liar (the proposer's wrong outputs and trace) against the honest side, until the
-    honest side's next action is a step, which is returned (None if the game ends without one)."""
+    honest side's next action is a step, which is returned (None if the game ends without one). The
+    liar only moves: its steps, against right claims, could only revert."""
     block = mirror.model.l2_block_number
     outputs = LyingOutputs(frozenset({block}) if wrong_blocks is None else wrong_blocks)
     honest = accessor(mirror.model)
     liar = accessor(mirror.model, outputs, lying_bottom(mirror.params.exec_depth, outputs, liar_shift))
     while True:
-        liar_actions = plan(mirror.model, liar)
+        liar_actions = [action for action in plan(mirror.model, liar) if isinstance(action, Move)]
         for action in liar_actions:
             mirror.perform(action, LIAR)
         actions = plan(mirror.model, honest)
@@ -1107,6 +1108,52 @@ def test_k7_paginated_resolution_equals_one_shot(unit_system: GameSystem, childr
     mirror.check_state()
 
 
+def test_k4_a_freeloader_left_of_the_honest_counter_is_countered(unit_system: GameSystem) -> None:
+    """K4 (upstream's Alice and Bob): on an honest root Bob attacks with the right value, the honest
+    side defends Bob's claim, and Bob attacks his own claim, left of the honest defense. The honest
+    side counters that too: Bob ends with no credit, the honest side with both of his bonds."""
+    mirror = Mirror(unit_system, UNIT, PROPOSER)
+    bob = LIAR
+    assert not mirror.move(0, True, mirror.honest_value(0, 2), bob).reverted
+    for action in plan(mirror.model, accessor(mirror.model)):
+        assert not mirror.perform(action, HONEST).reverted
+    assert mirror.model.claims[-1].position == 6  # the honest defense of Bob's claim
+    assert not mirror.move(1, True, keccak256(b"Bob's own"), bob).reverted  # at 4, left of 6
+    actions = plan(mirror.model, accessor(mirror.model))
+    assert [mirror.model.claims[a.parent].position for a in actions if isinstance(a, Move)] == [4]
+    for action in actions:
+        assert not mirror.perform(action, HONEST).reverted
+    mirror.resolve_all(RIVAL)
+    bobs = sum(claim.bond for claim in mirror.model.claims if claim.claimant == bob.address)
+    honest = sum(claim.bond for claim in mirror.model.claims if claim.claimant == HONEST.address)
+    assert mirror.game.normalModeCredit(bob.address) == 0
+    assert mirror.game.normalModeCredit(HONEST.address) == bobs + honest
+    assert mirror.game.status() == GameStatus.DEFENDER_WINS
+    mirror.check_state()
+
+
+DEEP = alphabet_parameters(125, 30, 302_400, 10_800, 86_400)
+
+
+@pytest.mark.parametrize(
+    "params", [MAINNET, pytest.param(DEEP, marks=pytest.mark.slow)], ids=["mainnet", "max-125"]
+)
+def test_k18_deep_games_bisect_to_a_step(params: GameParameters) -> None:
+    """K18: full-width positions: a liar disputing an honest proposal is bisected to a step at depth
+    73 and at depth 125 (step positions at depth 126), and the honest side collects."""
+    system = alphabet_system(params)
+    block = ANCHOR_BLOCK + (1 << params.split_depth)
+    mirror = Mirror(system, params, PROPOSER, l2_block_number=block)
+    step = play_out(mirror, wrong_blocks=frozenset({block, block - 3}))
+    assert step is not None
+    assert not mirror.perform(step, HONEST).reverted
+    assert mirror.model.claims[step.claim].depth == params.max_game_depth
+    mirror.resolve_all(HONEST)
+    assert mirror.game.status() == GameStatus.DEFENDER_WINS
+    assert mirror.game.normalModeCredit(LIAR.address) == 0
+    mirror.check_state()
+
+
 # -- anvil ---------------------------------------------------------------------------------------------
 
 
@@ -1119,10 +1166,12 @@ def anvil_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 def test_a_short_game_on_anvil(anvil_chain: Chain) -> None:
     """The JSON-RPC backend plays a MINIMAL game from a lying root to a step and a resolution."""
     system = alphabet_system(MINIMAL, anvil_chain)
-    mirror = Mirror(system, MINIMAL, LIAR, root_claim=LIE)
-    step = play_out(mirror, wrong_blocks=frozenset({mirror.model.l2_block_number, ANCHOR_BLOCK + 1}))
-    if step is not None:
-        assert not mirror.perform(step, HONEST).reverted
+    block, wrong = ANCHOR_BLOCK + 4, frozenset({ANCHOR_BLOCK + 4, ANCHOR_BLOCK + 1})
+    root = LyingOutputs(wrong).output_root(block)
+    mirror = Mirror(system, MINIMAL, LIAR, root_claim=root, l2_block_number=block)
+    step = play_out(mirror, wrong_blocks=wrong)
+    assert step is not None
+    assert not mirror.perform(step, HONEST).reverted
     mirror.resolve_all(HONEST)
     assert mirror.game.status() == GameStatus.CHALLENGER_WINS
     mirror.check_state()
