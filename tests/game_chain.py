@@ -122,6 +122,7 @@ class Mirror:
         )
         self.now = self.game.createdAt()
         self.addresses = {account.address for account in self.chain.accounts}
+        self.receipts: list[Receipt] = []  # of every mirrored call that succeeded
 
     # -- time ---------------------------------------------------------------------------------------
 
@@ -162,6 +163,7 @@ class Mirror:
             assert reason == expected, f"the contract reverted with {reason}, the model with {expected}"
             return Outcome(None, reason)
         assert not failed, f"the model refused ({expected}), the contract did not"
+        self.receipts.append(receipt)
         return Outcome(receipt, None)
 
     def bond(self, parent: int, is_attack: bool) -> int:

@@ -1154,6 +1154,34 @@ def test_k18_deep_games_bisect_to_a_step(params: GameParameters) -> None:
     mirror.check_state()
 
 
+GAS_CEILINGS = {"move": 230_000, "step": 115_000, "leaf": 70_000, "parent": 130_000}
+"""Execution gas a UNIT alphabet game stays under (the contract's header has the measured figures)."""
+
+
+def test_gas_of_a_unit_game(unit_system: GameSystem) -> None:
+    """Receipts carry the execution gas of every kind of call; a move, a step (with the AlphabetVM's
+    oracle read) and a claim's resolution stay under their ceilings."""
+    mirror, step = leaf_to_step_on(unit_system)
+    assert not mirror.add_local_data(4, step.claim, 0, HONEST).reverted
+    gas: dict[str, list[int]] = {kind: [] for kind in GAS_CEILINGS}
+    outcome = mirror.step(step.claim, True, step.data.pre_state, b"", HONEST)
+    assert outcome.receipt is not None and outcome.receipt.execution_gas is not None
+    gas["step"].append(outcome.receipt.execution_gas)
+    mirror.wait_until(mirror.model.created_at + 10 * UNIT.max_clock_duration)
+    for index in reversed(range(len(mirror.model.claims))):
+        receipt = mirror.resolve_claim(index, 0, HONEST).receipt
+        assert receipt is not None and receipt.execution_gas is not None
+        gas["parent" if mirror.model.children[index] else "leaf"].append(receipt.execution_gas)
+    for receipt in mirror.receipts:
+        if any(event.name == "Move" for event in mirror.game.events(receipt.logs)):
+            assert receipt.execution_gas is not None
+            gas["move"].append(receipt.execution_gas)
+    assert len(gas["move"]) == len(mirror.model.claims) - 1
+    for kind, values in gas.items():
+        assert values, kind
+        assert max(values) < GAS_CEILINGS[kind], (kind, max(values))
+
+
 # -- anvil ---------------------------------------------------------------------------------------------
 
 

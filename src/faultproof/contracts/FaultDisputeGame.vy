@@ -17,10 +17,27 @@
 
         Storage. A claim takes five slots: parentIndex with claimant (written once), counteredBy
         (written by step and resolution), bond, claim, and position with clock; a move writes four
-        fresh slots. Children of a claim are a DynArray per parent (`subgames`).
+        fresh slots. A resolution checkpoint takes two. Children of a claim are a DynArray per
+        parent (`subgames`).
 
-        Compiled with CompilerSettings(optimize="codesize", experimental_codegen=True) (Venom):
-        see faultproof.onchain.games.GAME_SETTINGS and its measurements.
+        Compiled with CompilerSettings(optimize="codesize", experimental_codegen=True) (Venom),
+        chosen by measurement: every build spends the same gas within 0.3% (storage dominates),
+        and this one has the least code. Execution gas of a UNIT alphabet game bisected from a
+        lying proposal to a step (as in tests/test_game_contracts.py; medians, and the maximum of
+        the moves):
+
+        build               runtime code   create    move             step      resolveClaim
+                                                     median/max                 leaf / parent
+        Venom, codesize     12,853 bytes   527,244   206,992/223,973  107,353   65,192 / 103,433
+        Venom, gas          15,773 bytes   527,090   206,767/223,748  107,116   65,045 / 103,280
+        legacy, gas         17,279 bytes   527,109   207,396/224,495  106,775   65,216 / 103,614
+        legacy, codesize    16,683 bytes   527,250   207,537/224,636  106,990   65,355 / 103,753
+
+        `create` is DisputeGameFactory.create (the proxy and `initialize`); `step` is an attack
+        from the absolute prestate, with the AlphabetVM's read of local data; addLocalData costs
+        136,385, resolve() 52,771; resolving a parent that credits a new recipient costs up to
+        124,376. The claim's four slots, its duplicate key, the parent's child list, the refund
+        credit and the WETH deposit are most of a move.
 """
 
 # -- interfaces --------------------------------------------------------------------------------------
@@ -69,6 +86,11 @@ struct ResolutionCheckpoint:  # §4.2
     counteredBy: address
 
 
+struct StoredCheckpoint:  # ResolutionCheckpoint in two slots
+    progress: uint256  # leftmostPosition << 40 | subgameIndex << 8 | initialCheckpointComplete
+    counteredBy: address
+
+
 struct OutputRoot:
     root: bytes32
     l2SequenceNumber: uint256
@@ -108,6 +130,9 @@ HALF_BITS: constant(uint256) = 128  # position << 128 | clock; §4.4's claim has
 CLOCK_HALF_BITS: constant(uint256) = 64  # §1: Clock = duration << 64 | timestamp
 HALF_CLOCK_MASK: constant(uint256) = 2**64 - 1
 HALF_MASK: constant(uint256) = 2**128 - 1
+CHECKPOINT_INDEX_SHIFT: constant(uint256) = 8
+CHECKPOINT_POSITION_SHIFT: constant(uint256) = 40
+SUBGAME_INDEX_MASK: constant(uint256) = 2**32 - 1
 
 # Creation arguments (§4.3): extraData of an FDG is one word, the L2 block number. The bound is
 # the factory's, so every extraData the factory accepts reaches the BadExtraData check.
@@ -230,7 +255,7 @@ claimStore: HashMap[uint256, StoredClaim]
 claims: public(HashMap[bytes32, bool])
 subgames: public(HashMap[uint256, DynArray[uint256, MAX_CHILDREN]])
 resolvedSubgames: public(HashMap[uint256, bool])
-resolutionCheckpoints: public(HashMap[uint256, ResolutionCheckpoint])
+checkpointStore: HashMap[uint256, StoredCheckpoint]
 
 normalModeCredit: public(HashMap[address, uint256])
 refundModeCredit: public(HashMap[address, uint256])
@@ -643,7 +668,7 @@ def resolveClaim(claimIndex: uint256, numToResolve: uint256):
         self.resolvedSubgames[claimIndex] = True
         return
 
-    checkpoint: ResolutionCheckpoint = self.resolutionCheckpoints[claimIndex]
+    checkpoint: ResolutionCheckpoint = self._checkpoint(claimIndex)
     page: uint256 = numToResolve
     if not checkpoint.initialCheckpointComplete:
         checkpoint.leftmostPosition = NO_LEFTMOST_POSITION
@@ -660,7 +685,7 @@ def resolveClaim(claimIndex: uint256, numToResolve: uint256):
             checkpoint.counteredBy = self._claimant(child)
             checkpoint.leftmostPosition = position
     checkpoint.subgameIndex = convert(end, uint32)
-    self.resolutionCheckpoints[claimIndex] = checkpoint
+    self._store_checkpoint(claimIndex, checkpoint)
     if end < children:
         return
 
@@ -800,7 +825,20 @@ def getChallengerDuration(claimIndex: uint256) -> uint64:
 @view
 @external
 def getNumToResolve(claimIndex: uint256) -> uint256:
-    return len(self.subgames[claimIndex]) - convert(self.resolutionCheckpoints[claimIndex].subgameIndex, uint256)
+    return len(self.subgames[claimIndex]) - convert(self._checkpoint(claimIndex).subgameIndex, uint256)
+
+
+@view
+@external
+def resolutionCheckpoints(claimIndex: uint256) -> (bool, uint32, uint128, address):
+    """@notice How far the paginated resolution of claim `claimIndex` has come (§4.2, §11.1)."""
+    checkpoint: ResolutionCheckpoint = self._checkpoint(claimIndex)
+    return (
+        checkpoint.initialCheckpointComplete,
+        checkpoint.subgameIndex,
+        checkpoint.leftmostPosition,
+        checkpoint.counteredBy,
+    )
 
 
 @view
@@ -963,6 +1001,29 @@ def _require_in_progress():
 def _l2_block_number() -> uint256:
     """§4.3: the extraData word."""
     return extract32(self.extraData, 0, output_type=uint256)
+
+
+@view
+@internal
+def _checkpoint(index: uint256) -> ResolutionCheckpoint:
+    stored: StoredCheckpoint = self.checkpointStore[index]
+    return ResolutionCheckpoint(
+        initialCheckpointComplete=stored.progress & 1 == 1,
+        subgameIndex=convert((stored.progress >> CHECKPOINT_INDEX_SHIFT) & SUBGAME_INDEX_MASK, uint32),
+        leftmostPosition=convert(stored.progress >> CHECKPOINT_POSITION_SHIFT, uint128),
+        counteredBy=stored.counteredBy,
+    )
+
+
+@internal
+def _store_checkpoint(index: uint256, checkpoint: ResolutionCheckpoint):
+    complete: uint256 = 1 if checkpoint.initialCheckpointComplete else 0
+    self.checkpointStore[index] = StoredCheckpoint(
+        progress=(convert(checkpoint.leftmostPosition, uint256) << CHECKPOINT_POSITION_SHIFT)
+        | (convert(checkpoint.subgameIndex, uint256) << CHECKPOINT_INDEX_SHIFT)
+        | complete,
+        counteredBy=checkpoint.counteredBy,
+    )
 
 
 # -- clocks (§9) -------------------------------------------------------------------------------------

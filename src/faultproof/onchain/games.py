@@ -53,9 +53,9 @@ GAME_SETTINGS: dict[str, CompilerSettings] = {
         "SystemConfig",
     )
 }
-"""How the game contracts are compiled: Venom, optimised for code size. Measured for the
-FaultDisputeGame at UNIT depth (runtime code; execution gas of a move, an alphabet step, a
-claim's resolution): see the contract's header and ``tests/test_game_contracts.py``."""
+"""How the game contracts are compiled: Venom, optimised for code size. For the FaultDisputeGame
+every build spends the same gas within 0.3% and this one has the least code (12.9 KB against
+15.8-17.3 KB); the contract's header has the measurements."""
 
 VERIFIERS: dict[str, str] = {"alphabet": "AlphabetVM", **VERIFIER_CONTRACTS}
 """The step verifier contract of each ``GameSetup.verifier`` kind."""
