@@ -70,7 +70,7 @@ def test_a_false_root_played_to_the_end(workspace: Path) -> None:
     assert "1h00m left to counter" in shown or "59m" in shown
 
     played = text(ok("challenger", cwd=workspace))
-    assert "challenger move             claim 0  attack  → position 2" in played
+    assert "challenger move             claim 0  attack  position 2" in played
     assert "challenger resolve " in played and "challenger credit-withdrawn" in played
     assert "CHALLENGER_WINS" in played.splitlines()[-1]
 

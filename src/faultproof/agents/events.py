@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from faultproof.chain.accounts import Address
 
+WEI_PER_ETH = 10**18
+
 
 class EventKind(StrEnum):
     """What happened."""
@@ -79,11 +81,10 @@ class AgentEvent:
     transaction: bytes | None = None
     detail: str = ""
 
-    def describe(self) -> str:
-        """One line for a person: who did what, where."""
-        parts = [self.agent, self.kind.value]
-        if self.game is not None:
-            parts.append(f"game {self.game}")
+    def details(self, short: bool = False) -> list[str]:
+        """What the event acted on, for a person: claim, stance, position, value (``short``: its
+        first four and last two bytes), recipient, bond, gas and the detail."""
+        parts = []
         if self.claim_index is not None:
             parts.append(f"claim {self.claim_index}")
         if self.is_attack is not None:
@@ -91,14 +92,23 @@ class AgentEvent:
         if self.position is not None:
             parts.append(f"position {self.position}")
         if self.value is not None:
-            parts.append(f"0x{self.value.hex()}")
+            parts.append(
+                f"0x{self.value[:4].hex()}…{self.value[-2:].hex()}" if short else f"0x{self.value.hex()}"
+            )
         if self.recipient is not None:
             parts.append(f"for {self.recipient}")
+        if self.bond:
+            parts.append(f"bond {self.bond / WEI_PER_ETH:.6g} ETH")
         if self.gas is not None:
-            parts.append(f"gas {self.gas}")
+            parts.append(f"gas {self.gas:,}")
         if self.detail:
-            parts.append(f"({self.detail})")
-        return " ".join(parts)
+            parts.append(self.detail)
+        return parts
+
+    def describe(self) -> str:
+        """One line for a person: who did what, where."""
+        game = [] if self.game is None else [f"game {self.game}"]
+        return " ".join([self.agent, self.kind.value, *game, *self.details()])
 
 
 Observer = Callable[[AgentEvent], None]

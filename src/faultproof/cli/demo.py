@@ -29,9 +29,8 @@ from faultproof.chain import EmbeddedChain
 from faultproof.chain.accounts import Account, Address
 from faultproof.chain.contract import Contract
 from faultproof.cli.game import EventPrinter, show_game, show_payouts
-from faultproof.cli.options import programs_out_option
+from faultproof.cli.options import game_config_option, programs_out_option
 from faultproof.cli.workspace import ALPHABET, VM_KINDS, Workspace
-from faultproof.game.configs import TEST_CONFIGS
 from faultproof.game.resolution import GameStatus
 from faultproof.trace.lies import FalseOutputs, WrongFromStep, first_preimage_read, keccak_data_read
 from faultproof.trace.outputs import OutputSource
@@ -47,13 +46,7 @@ PROPOSER, CHALLENGER, LIAR = 1, 2, 3  # dev account indexes
 @click.option(
     "--vm", "vm", type=click.Choice(VM_KINDS), default="mips32", show_default=True, help="The game's VM."
 )
-@click.option(
-    "--config",
-    type=click.Choice(sorted(TEST_CONFIGS)),
-    default="minimal",
-    show_default=True,
-    help="Clocks (and for the alphabet VM, depths) of dispute-game.md §3.3.",
-)
+@game_config_option()
 @click.option(
     "--liar",
     type=click.Choice(["proposer", "challenger"]),

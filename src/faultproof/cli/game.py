@@ -36,10 +36,10 @@ from faultproof.agents.snapshot import GameReader, GameSnapshot
 from faultproof.chain import Chain
 from faultproof.chain.accounts import Account, Address
 from faultproof.cli.claim_tree import claim_tree
+from faultproof.cli.options import game_config_option, rpc_option
 from faultproof.cli.workspace import DEFAULT_DIR, VM_KINDS, Workspace
 from faultproof.errors import ChainError, ExecutionReverted, GameCommandError, UsageError
 from faultproof.game.bonds import required_bond
-from faultproof.game.configs import TEST_CONFIGS
 from faultproof.game.errors import GameRuleError
 from faultproof.game.positions import move
 from faultproof.game.resolution import BondDistributionMode, resolve_game
@@ -61,12 +61,7 @@ def chain_options(function: F) -> F:
         show_default=True,
         help="Folder of the deployment record, the embedded chain and the agents' stores.",
     )(function)
-    return click.option(
-        "--rpc",
-        default=None,
-        metavar="URL",
-        help="A node's JSON-RPC URL (default: the embedded chain kept in --dir).",
-    )(function)
+    return rpc_option("the embedded chain kept in --dir")(function)
 
 
 def account_option(default: int, who: str) -> Callable[[F], F]:
@@ -122,13 +117,7 @@ def game_group() -> None:
     show_default=True,
     help="VM of a game type to register (repeatable; mips32 and riscv64 share the transition L2).",
 )
-@click.option(
-    "--config",
-    type=click.Choice(sorted(TEST_CONFIGS)),
-    default="minimal",
-    show_default=True,
-    help="Clocks (and, for the alphabet VM, depths) of dispute-game.md §3.3.",
-)
+@game_config_option()
 def deploy_command(rpc: str | None, directory: Path, vms: tuple[str, ...], config: str) -> None:
     """Deploy the factory, anchor registry, bond escrow, oracle and one game type per VM."""
     workspace = Workspace(directory, rpc)
@@ -331,9 +320,7 @@ def challenger_command(
         challenger = HonestChallenger(
             chain,
             account,
-            store=AgentStore(
-                directory / "agents" / f"{account.address}.db", chain.chain_id, str(account.address)
-            ),
+            store=_agent_store(directory, chain, account),
             traces=workspace.traces(),
             factory=system.factory.address,
             trace_dir=directory / "traces",
@@ -390,9 +377,7 @@ def proposer_command(
             lambda: block if block is not None else 2**64,
             game_type=workspace.game_type(game_type),
             proposal_interval=int(interval),
-            store=AgentStore(
-                directory / "agents" / f"{account.address}.db", chain.chain_id, str(account.address)
-            ),
+            store=_agent_store(directory, chain, account),
             on_event=EventPrinter(console, chain.block().timestamp),
         )
         reader = GameReader(chain)
@@ -466,29 +451,8 @@ class EventPrinter:
             EventKind.UNREACHABLE: "yellow",
             EventKind.TIME_ADVANCED: "dim",
         }.get(event.kind, "")
-        line = f"{stamp}{event.agent:<10} {event.kind.value:<16} {_event_detail(event)}"
+        line = f"{stamp}{event.agent:<10} {event.kind.value:<16} {'  '.join(event.details(short=True))}"
         self.console.print(line, style=style, markup=False)
-
-
-def _event_detail(event: AgentEvent) -> str:
-    parts = []
-    if event.claim_index is not None:
-        parts.append(f"claim {event.claim_index}")
-    if event.is_attack is not None:
-        parts.append("attack" if event.is_attack else "defend")
-    if event.position is not None:
-        parts.append(f"→ position {event.position}")
-    if event.value is not None:
-        parts.append(f"0x{event.value[:4].hex()}…{event.value[-2:].hex()}")
-    if event.recipient is not None:
-        parts.append(f"for {event.recipient}")
-    if event.bond:
-        parts.append(f"bond {_eth(event.bond)}")
-    if event.gas is not None:
-        parts.append(f"gas {event.gas:,}")
-    if event.detail:
-        parts.append(event.detail)
-    return "  ".join(parts)
 
 
 def _eth(wei: int) -> str:
@@ -523,6 +487,11 @@ def resolve_ready_claims(
         done[index] = True
         count += 1
     return count
+
+
+def _agent_store(directory: Path, chain: Chain, account: Account) -> AgentStore:
+    """An agent's persistent store: one per account in the folder (it also checks the chain)."""
+    return AgentStore(directory / "agents" / f"{account.address}.db", chain.chain_id, str(account.address))
 
 
 def _game_address(workspace: Workspace, chain: Chain, game: str) -> Address:

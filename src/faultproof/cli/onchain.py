@@ -20,7 +20,7 @@ import click
 
 from faultproof.chain import Chain, EmbeddedChain, JsonRpcChain
 from faultproof.chain.accounts import Address
-from faultproof.cli.options import vm_option
+from faultproof.cli.options import rpc_option, vm_option
 from faultproof.errors import ChainError, UsageError
 from faultproof.onchain.deployment import (
     ORACLE_CONTRACT,
@@ -44,15 +44,6 @@ LOCAL_CONTEXT_SIZE = 32
 DEFAULT_DEPLOYMENTS = "deployments.json"
 
 
-def _rpc_option() -> Callable[[F], F]:
-    return click.option(
-        "--rpc",
-        default=None,
-        metavar="URL",
-        help="A node's JSON-RPC URL (default: an embedded chain in this process).",
-    )
-
-
 def _deployments_option(what: str) -> Callable[[F], F]:
     return click.option(
         "--deployments",
@@ -68,7 +59,7 @@ def _connect(rpc: str | None) -> Chain:
 
 
 @click.command("deploy")
-@_rpc_option()
+@rpc_option("an embedded chain in this process")
 @_deployments_option("Where to record the addresses, for verify-step.")
 def deploy_command(rpc: str | None, deployments: Path) -> None:
     """Deploy the PreimageOracle and the MIPS and RISCV step verifiers; print their addresses."""
@@ -91,7 +82,7 @@ def deploy_command(rpc: str | None, deployments: Path) -> None:
     help="The step proof (proof-N.json).",
 )
 @vm_option("default: recognized from the witness length")
-@_rpc_option()
+@rpc_option("an embedded chain in this process")
 @click.option(
     "--oracle", default=None, metavar="ADDRESS", help="The PreimageOracle (with --rpc; with --verifier)."
 )

@@ -9,6 +9,7 @@ from typing import TypeVar
 import click
 
 from faultproof.errors import UsageError
+from faultproof.game.configs import TEST_CONFIGS
 from faultproof.vm import VM_NAMES
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -53,4 +54,22 @@ def programs_out_option() -> Callable[[F], F]:
         default=Path("build/programs"),
         show_default=True,
         help="Folder for the guest ELF files (one subfolder per VM).",
+    )
+
+
+def rpc_option(default: str) -> Callable[[F], F]:
+    """``--rpc``: a node's JSON-RPC URL; ``default`` says which chain is used without it."""
+    return click.option(
+        "--rpc", default=None, metavar="URL", help=f"A node's JSON-RPC URL (default: {default})."
+    )
+
+
+def game_config_option() -> Callable[[F], F]:
+    """``--config``: a game shape of dispute-game.md §3.3 (its clocks; its depths for the alphabet VM)."""
+    return click.option(
+        "--config",
+        type=click.Choice(sorted(TEST_CONFIGS)),
+        default="minimal",
+        show_default=True,
+        help="Clocks (and, for the alphabet VM, depths) of dispute-game.md §3.3.",
     )
