@@ -15,7 +15,9 @@ ClockTimeExceeded``) with exit status 2, like every bad input.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,8 +45,10 @@ from faultproof.game.bonds import required_bond
 from faultproof.game.errors import GameRuleError
 from faultproof.game.positions import move
 from faultproof.game.resolution import BondDistributionMode, resolve_game
+from faultproof.onchain.games import GameSystem
 
 F = TypeVar("F", bound=Callable[..., object])
+T = TypeVar("T")
 
 PROPOSER_ACCOUNT = 1
 CHALLENGER_ACCOUNT = 2
@@ -91,10 +95,6 @@ def retry_options(function: F) -> F:
         show_default=True,
         help="Attempts while the chain or a contract cannot be reached, before giving up.",
     )(function)
-
-
-def _backoff(retries: int, retry_delay: float) -> Backoff:
-    return Backoff(initial=retry_delay, maximum=max(60.0, retry_delay), attempts=retries)
 
 
 def game_argument(function: F) -> F:
@@ -310,25 +310,21 @@ def challenger_command(
     retry_delay: float,
 ) -> None:
     """The honest challenger: counter every dishonest claim, step, resolve, claim credit (§15)."""
-    workspace = Workspace(directory, rpc)
-    console = Console(highlight=False, soft_wrap=True)
-    backoff = _backoff(retries, retry_delay)
-    with workspace.chain(backoff, _report_outage(console)) as chain:
-        system = with_backoff(lambda: workspace.system(chain), backoff, _report_outage(console))
-        account = Workspace.dev_account(chain, account_index)
-        printer = EventPrinter(console, with_backoff(chain.block, backoff, _report_outage(console)).timestamp)
+    with agent_session(directory, rpc, account_index, retries, retry_delay) as session:
+        chain, system, account = session.chain, session.system, session.account
+        printer = EventPrinter(session.console, session.retried(chain.block).timestamp)
         challenger = HonestChallenger(
             chain,
             account,
-            store=_agent_store(directory, chain, account),
-            traces=workspace.traces(),
+            store=session.store(),
+            traces=session.workspace.traces(),
             factory=system.factory.address,
             trace_dir=directory / "traces",
             config=ChallengerConfig(collect_for=(chain.accounts[PROPOSER_ACCOUNT].address,)),
             on_event=printer,
         )
         if once:
-            with_backoff(challenger.run_once, backoff, _report_outage(console))
+            session.retried(challenger.run_once)
             return
         if advance_time if advance_time is not None else rpc is None:
             if not system.games():
@@ -338,7 +334,7 @@ def challenger_command(
             for snapshot in result.games.values():
                 click.echo(f"game {snapshot.address}: {snapshot.status.name}")
             return
-        challenger.run(poll_interval=poll_interval, until_done=until_done, backoff=backoff)
+        challenger.run(poll_interval=poll_interval, until_done=until_done, backoff=session.backoff)
 
 
 @click.command("proposer")
@@ -363,12 +359,8 @@ def proposer_command(
     retry_delay: float,
 ) -> None:
     """The proposer: propose the honest output root of the latest L2 block (§16)."""
-    workspace = Workspace(directory, rpc)
-    console = Console(highlight=False, soft_wrap=True)
-    backoff = _backoff(retries, retry_delay)
-    with workspace.chain(backoff, _report_outage(console)) as chain:
-        system = with_backoff(lambda: workspace.system(chain), backoff, _report_outage(console))
-        account = Workspace.dev_account(chain, account_index)
+    with agent_session(directory, rpc, account_index, retries, retry_delay) as session:
+        chain, system, account, workspace = session.chain, session.system, session.account, session.workspace
         proposer = Proposer(
             chain,
             account,
@@ -377,12 +369,12 @@ def proposer_command(
             lambda: block if block is not None else 2**64,
             game_type=workspace.game_type(game_type),
             proposal_interval=int(interval),
-            store=_agent_store(directory, chain, account),
-            on_event=EventPrinter(console, chain.block().timestamp),
+            store=session.store(),
+            on_event=EventPrinter(session.console, session.retried(chain.block).timestamp),
         )
         reader = GameReader(chain)
         while True:
-            with_backoff(proposer.poll, backoff, _report_outage(console))
+            session.retried(proposer.poll)
             for address in proposer.created:
                 proposer.act(reader.read(address))
             if not follow:
@@ -489,9 +481,39 @@ def resolve_ready_claims(
     return count
 
 
-def _agent_store(directory: Path, chain: Chain, account: Account) -> AgentStore:
-    """An agent's persistent store: one per account in the folder (it also checks the chain)."""
-    return AgentStore(directory / "agents" / f"{account.address}.db", chain.chain_id, str(account.address))
+@dataclass
+class AgentSession:
+    """What an agent command works with: the folder, the chain, the system, the account, and the
+    backoff that rides out outages (each reported on stderr)."""
+
+    workspace: Workspace
+    console: Console
+    backoff: Backoff
+    chain: Chain
+    system: GameSystem
+    account: Account
+
+    def retried(self, operation: Callable[[], T]) -> T:
+        return with_backoff(operation, self.backoff, _report_outage(self.console))
+
+    def store(self) -> AgentStore:
+        """The account's persistent store in the folder (it also checks the chain)."""
+        path = self.workspace.directory / "agents" / f"{self.account.address}.db"
+        return AgentStore(path, self.chain.chain_id, str(self.account.address))
+
+
+@contextmanager
+def agent_session(
+    directory: Path, rpc: str | None, account_index: int, retries: int, retry_delay: float
+) -> Iterator[AgentSession]:
+    """An ``AgentSession``, the chain reached and the system found with retries."""
+    workspace = Workspace(directory, rpc)
+    console = Console(highlight=False, soft_wrap=True)
+    backoff = Backoff(initial=retry_delay, maximum=max(60.0, retry_delay), attempts=retries)
+    with workspace.chain(backoff, _report_outage(console)) as chain:
+        system = with_backoff(lambda: workspace.system(chain), backoff, _report_outage(console))
+        account = Workspace.dev_account(chain, account_index)
+        yield AgentSession(workspace, console, backoff, chain, system, account)
 
 
 def _game_address(workspace: Workspace, chain: Chain, game: str) -> Address:
