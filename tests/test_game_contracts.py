@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -36,12 +37,25 @@ from faultproof.game.positions import gindex
 from faultproof.game.resolution import GameStatus, resolve_game
 from faultproof.game.split import exec_root_statuses
 from faultproof.game.tree import ZERO_ADDRESS
+from faultproof.memory import Memory
 from faultproof.onchain.deployment import compile_for_deployment
-from faultproof.onchain.games import GAME_SETTINGS, GameSystem, compile_game_contract
+from faultproof.onchain.games import (
+    GAME_SETTINGS,
+    GameSetup,
+    GameSystem,
+    compile_game_contract,
+    deploy_game_system,
+)
+from faultproof.onchain.verify import step_calldata
 from faultproof.preimage.keys import local_key, localize
 from faultproof.preimage.parts import preimage_part
+from faultproof.vm.interface import FaultProofVM
+from faultproof.vm.mips32.state import MipsState
+from faultproof.vm.mips32.vm import MipsVM
+from faultproof.vm.riscv64.state import RiscvState
+from faultproof.vm.riscv64.vm import RiscvVM
 from faultproof.vm.status import VMStatus
-from game_chain import ANCHOR_BLOCK, Mirror, alphabet_system, revert_reason
+from game_chain import ANCHOR_BLOCK, ANCHOR_ROOT, Mirror, alphabet_system, revert_reason
 from game_trees import dag_parent_position, is_attack_position
 from honest_play import accessor, plan
 from test_game_model import header, output_root_proof, status_value
@@ -711,6 +725,63 @@ def test_defense_against_a_wrong_exec_root_is_a_valid_step(unit_system: GameSyst
     assert step_on(mirror, i278, False) == "ValidStep"
     assert step_on(mirror, i278, True) == "ValidStep"  # and S_7 does follow 138's S_6
     mirror.check_state()
+
+
+def one_step_vm(kind: str) -> FaultProofVM:
+    """A VM whose first step needs no preimage: MIPS's empty state (a nop at pc 0), RISC-V's
+    ``addi x1, x0, 1`` at pc 0 (riscv64.md §13.4 C)."""
+    if kind == "mips32":
+        return MipsVM(MipsState(), Memory(32))
+    memory = Memory(64)
+    memory.write(0, bytes.fromhex("93001000"))
+    return RiscvVM(RiscvState(), memory)
+
+
+@pytest.mark.parametrize("kind", ["mips32", "riscv64"])
+def test_steps_reach_the_real_verifiers_with_canonical_calldata(kind: str) -> None:
+    """§7.1 row 6 with MIPS.vy and RISCV.vy, which accept only canonical ABI calldata: an attack step
+    on a wrong first leaf counters it, one on the right leaf is a ValidStep, and a verifier's revert
+    reaches the caller byte for byte."""
+    vm = one_step_vm(kind)
+    params = replace(MINIMAL, game_type=0 if kind == "mips32" else 2, absolute_prestate=vm.state_hash())
+    system = deploy_game_system(
+        EmbeddedChain(),
+        [GameSetup(params, kind)],
+        anchor_root=ANCHOR_ROOT,
+        anchor_block=ANCHOR_BLOCK,
+        challenge_period=params.challenge_period,
+    )
+    proof = vm.step(proof=True)
+    assert proof is not None
+    game = system.create_game(params.game_type, LIE, ANCHOR_BLOCK + 4, LIAR)
+    parent, values = 0, [keccak256(b"2"), keccak256(b"4"), status_value(VMStatus.INVALID), LIE, proof.post]
+    for depth, value in enumerate(values[:4], start=1):
+        game.attack(
+            game.claimData(parent)[4],
+            parent,
+            value,
+            sender=PLAYERS[depth % 2],
+            value=game.getRequiredBond(1 << depth),
+        )
+        parent += 1
+    right_leaf = game.claimDataLen()
+    game.attack(game.claimData(3)[4], 3, proof.post, sender=LIAR, value=game.getRequiredBond(16))
+    wrong_leaf = parent
+    step = partial(game.step, wrong_leaf, True, proof.state_data, proof.proof_data, sender=HONEST)
+    assert (
+        revert_reason(partial(game.step, right_leaf, True, proof.state_data, proof.proof_data)) == "ValidStep"
+    )
+    tampered = bytearray(proof.proof_data)
+    tampered[40] ^= 1  # a sibling of the instruction's memory proof
+    with pytest.raises(ExecutionReverted) as through_game:
+        game.step(wrong_leaf, True, proof.state_data, bytes(tampered), sender=HONEST)
+    verifier = system.verifiers[params.game_type]
+    direct = replace(proof, proof_data=bytes(tampered))  # any local context: the step reads no preimage
+    with pytest.raises(ExecutionReverted) as directly:
+        system.chain.call(verifier.address, step_calldata(direct, keccak256(b"any")))
+    assert through_game.value.data == directly.value.data != b""
+    step()
+    assert game.claimData(wrong_leaf)[1] == HONEST.address
 
 
 # -- §7.4, §7.5: local data ----------------------------------------------------------------------------
