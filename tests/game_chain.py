@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from faultproof.agents.planner import Action, ChallengeRootL2Block, Move, Step
-from faultproof.chain import Account, Chain, EmbeddedChain, Receipt
+from faultproof.chain import Account, Chain, EmbeddedChain, Receipt, dev_accounts
 from faultproof.crypto import keccak256
 from faultproof.errors import ExecutionReverted, PreimagePartUnavailable, StepFailure
 from faultproof.game import alphabet
-from faultproof.game.bonds import DEFAULT_INIT_BOND, required_bond
+from faultproof.game.bonds import required_bond
 from faultproof.game.clocks import max_game_duration
+from faultproof.game.configs import UNIT
 from faultproof.game.errors import GameRuleError
 from faultproof.game.model import GameModel
 from faultproof.game.params import GameParameters
@@ -27,10 +28,14 @@ from faultproof.game.positions import depth, move
 from faultproof.game.resolution import Checkpoint
 from faultproof.game.split import exec_root_statuses
 from faultproof.onchain.games import DEFAULT_L2_CHAIN_ID, GameSetup, GameSystem, deploy_game_system
-from honest_play import accessor
+from honest_play import accessor, plan
+from test_game_play import LyingOutputs, lying_bottom
 
 ANCHOR_BLOCK = 1_000
 ANCHOR_ROOT = alphabet.output_root(ANCHOR_BLOCK)
+
+PROPOSER, HONEST, LIAR, RIVAL = dev_accounts()[1:5]
+LIE = keccak256(b"a lie")
 
 ORACLE_MISSING_PART = "pre-image must exist"  # PreimageOracle.readPreimage's revert
 ALPHABET_BAD_STATE = "alphabet state data is neither the prestate nor 64 bytes"
@@ -311,15 +316,59 @@ class Mirror:
             assert game.refundModeCredit(address) == model.refund_mode_credit.get(address, 0)
 
 
+def lying_game(system: GameSystem, params: GameParameters = UNIT) -> Mirror:
+    """A game whose root is a lie, proposed by ``LIAR``."""
+    return Mirror(system, params, LIAR, root_claim=LIE)
+
+
+def play_out(mirror: Mirror, liar_shift: int = 1, wrong_blocks: frozenset[int] | None = None) -> Step | None:
+    """A consistent liar (the proposer's wrong outputs and trace) against the honest side, until the
+    honest side's next action is a step, which is returned (None if the game ends without one). The
+    liar only moves: its steps, against right claims, could only revert."""
+    block = mirror.model.l2_block_number
+    outputs = LyingOutputs(frozenset({block}) if wrong_blocks is None else wrong_blocks)
+    honest = accessor(mirror.model)
+    liar = accessor(mirror.model, outputs, lying_bottom(mirror.params.exec_depth, outputs, liar_shift))
+    while True:
+        liar_actions = [action for action in plan(mirror.model, liar) if isinstance(action, Move)]
+        for action in liar_actions:
+            mirror.perform(action, LIAR)
+        actions = plan(mirror.model, honest)
+        steps = [action for action in actions if isinstance(action, Step)]
+        if steps:
+            return steps[0]
+        for action in actions:
+            assert not mirror.perform(action, HONEST).reverted
+        if not liar_actions and not actions:
+            return None
+
+
+def leaf_to_step_on(system: GameSystem) -> tuple[Mirror, Step]:
+    """A UNIT game bisected by a consistent liar down to a leaf of its own, to be attacked with a
+    step from the absolute prestate (its subgame's first step)."""
+    block = ANCHOR_BLOCK + (1 << UNIT.split_depth)
+    mirror = Mirror(system, UNIT, LIAR, root_claim=LyingOutputs(frozenset({block})).output_root(block))
+    step = play_out(mirror)
+    assert step is not None
+    return mirror, step
+
+
 __all__ = [
     "ALPHABET_BAD_STATE",
     "ANCHOR_BLOCK",
     "ANCHOR_ROOT",
-    "DEFAULT_INIT_BOND",
+    "HONEST",
+    "LIAR",
+    "LIE",
     "ORACLE_MISSING_PART",
+    "PROPOSER",
+    "RIVAL",
     "Mirror",
     "Outcome",
     "alphabet_system",
+    "leaf_to_step_on",
+    "lying_game",
     "model_reason",
+    "play_out",
     "revert_reason",
 ]

@@ -4,29 +4,25 @@ Every game is created through the factory of a system deployed by
 ``faultproof.onchain.games.deploy_game_system`` and mirrored on ``GameModel`` (``game_chain.Mirror``):
 each call must revert with the model's reason or change the state exactly as the model's does, and
 the tests name the reason they expect besides. The known attacks of §18 that a game rule stops are
-shown on the contract here (K1, K3, K5, K7–K12, K14, K17, K18, K19, K20, K21, K29, K31); the factory,
-the escrow and the registry have their own files.
+shown on the contract here (K1, K3, K4, K5, K7–K12, K16–K19); steps and local data (K20, K21, K29,
+K31) and the block-number challenge (K14) have their own files, as have the factory, the escrow,
+the registry and credit.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
 import pytest
-import rlp
-from eth_abi.abi import encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anvil import running_anvil
-from faultproof.agents.planner import Move, Step
-from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain, dev_accounts
+from faultproof.agents.planner import Move
+from faultproof.chain import Chain, Contract, EmbeddedChain, JsonRpcChain
 from faultproof.crypto import keccak256
-from faultproof.errors import ExecutionReverted
 from faultproof.game import alphabet
 from faultproof.game.bonds import required_bond
 from faultproof.game.clocks import expiry
@@ -37,35 +33,33 @@ from faultproof.game.positions import gindex
 from faultproof.game.resolution import GameStatus, resolve_game
 from faultproof.game.split import exec_root_statuses
 from faultproof.game.tree import ZERO_ADDRESS
-from faultproof.memory import Memory
 from faultproof.onchain.deployment import compile_for_deployment
 from faultproof.onchain.games import (
     GAME_SETTINGS,
-    GameSetup,
     GameSystem,
     compile_game_contract,
-    deploy_game_system,
 )
-from faultproof.onchain.verify import step_calldata
-from faultproof.preimage.keys import local_key, localize
-from faultproof.preimage.parts import preimage_part
-from faultproof.vm.interface import FaultProofVM
-from faultproof.vm.mips32.state import MipsState
-from faultproof.vm.mips32.vm import MipsVM
-from faultproof.vm.riscv64.state import RiscvState
-from faultproof.vm.riscv64.vm import RiscvVM
 from faultproof.vm.status import VMStatus
-from game_chain import ANCHOR_BLOCK, ANCHOR_ROOT, Mirror, alphabet_system, revert_reason
+from game_chain import (
+    ANCHOR_BLOCK,
+    HONEST,
+    LIAR,
+    LIE,
+    PROPOSER,
+    RIVAL,
+    Mirror,
+    alphabet_system,
+    leaf_to_step_on,
+    lying_game,
+    play_out,
+    revert_reason,
+)
 from game_trees import dag_parent_position, is_attack_position
 from honest_play import accessor, plan
-from test_game_model import header, output_root_proof, status_value
-from test_game_play import LyingOutputs, lying_bottom
+from test_game_model import output_root_proof, status_value
+from test_game_play import LyingOutputs
 
-PROPOSER, HONEST, LIAR, RIVAL = dev_accounts()[1:5]
 PLAYERS = (HONEST, LIAR)  # even depths, odd depths
-LIE = keccak256(b"a lie")
-OutputRootProof = tuple[bytes, bytes, bytes, bytes]
-ERROR_STRING = keccak256(b"Error(string)")[:4]
 
 
 @pytest.fixture
@@ -76,43 +70,6 @@ def unit_system() -> GameSystem:
 @pytest.fixture
 def minimal_system() -> GameSystem:
     return alphabet_system(MINIMAL)
-
-
-def lying_game(system: GameSystem, params: GameParameters = UNIT) -> Mirror:
-    """A game whose root is a lie, proposed by ``LIAR``."""
-    return Mirror(system, params, LIAR, root_claim=LIE)
-
-
-def play_out(mirror: Mirror, liar_shift: int = 1, wrong_blocks: frozenset[int] | None = None) -> Step | None:
-    """A consistent liar (the proposer's wrong outputs and trace) against the honest side, until the
-    honest side's next action is a step, which is returned (None if the game ends without one). The
-    liar only moves: its steps, against right claims, could only revert."""
-    block = mirror.model.l2_block_number
-    outputs = LyingOutputs(frozenset({block}) if wrong_blocks is None else wrong_blocks)
-    honest = accessor(mirror.model)
-    liar = accessor(mirror.model, outputs, lying_bottom(mirror.params.exec_depth, outputs, liar_shift))
-    while True:
-        liar_actions = [action for action in plan(mirror.model, liar) if isinstance(action, Move)]
-        for action in liar_actions:
-            mirror.perform(action, LIAR)
-        actions = plan(mirror.model, honest)
-        steps = [action for action in actions if isinstance(action, Step)]
-        if steps:
-            return steps[0]
-        for action in actions:
-            assert not mirror.perform(action, HONEST).reverted
-        if not liar_actions and not actions:
-            return None
-
-
-def leaf_to_step_on(system: GameSystem) -> tuple[Mirror, Step]:
-    """A UNIT game bisected by a consistent liar down to a leaf of its own, to be attacked with a
-    step from the absolute prestate (its subgame's first step)."""
-    block = ANCHOR_BLOCK + (1 << UNIT.split_depth)
-    mirror = Mirror(system, UNIT, LIAR, root_claim=LyingOutputs(frozenset({block})).output_root(block))
-    step = play_out(mirror)
-    assert step is not None
-    return mirror, step
 
 
 # -- §19: the interface -------------------------------------------------------------------------------
@@ -602,387 +559,6 @@ def test_status_byte_at_every_split_position_unit(unit_system: GameSystem) -> No
                 assert outcome.reverted == (status not in accepted)
     assert kinds == {frozenset({VMStatus.VALID}), frozenset({VMStatus.INVALID, VMStatus.PANIC})}
     mirror.check_state()
-
-
-# -- §7: steps -----------------------------------------------------------------------------------------
-
-
-def test_step_counters_a_wrong_leaf(unit_system: GameSystem) -> None:
-    mirror, step = leaf_to_step_on(unit_system)
-    assert step.is_attack and step.data.pre_state == alphabet.PRESTATE_DATA
-    leaf = mirror.model.claims[step.claim]
-    assert leaf.depth == UNIT.max_game_depth and leaf.claimant == LIAR.address
-    claims = mirror.game.claimDataLen()
-    outcome = mirror.perform(step, HONEST)
-    assert outcome.receipt is not None and mirror.game.claimDataLen() == claims
-    assert mirror.game.claimData(step.claim)[1] == HONEST.address
-    mirror.check_state()
-    mirror.resolve_all(HONEST)
-    assert mirror.game.status() == GameStatus.CHALLENGER_WINS
-    assert mirror.game.normalModeCredit(LIAR.address) == 0
-    mirror.check_state()
-
-
-def test_k31_a_step_reading_an_unloaded_part_reverts_with_the_oracles_data(unit_system: GameSystem) -> None:
-    """K31: the VM's revert (the oracle's, here) passes through the game unchanged."""
-    mirror, step = leaf_to_step_on(unit_system)
-    with pytest.raises(ExecutionReverted) as raised:
-        mirror.game.step(step.claim, True, step.data.pre_state, b"", sender=HONEST)
-    assert raised.value.data == ERROR_STRING + encode(["string"], ["pre-image must exist"])
-    assert mirror.step(step.claim, True, step.data.pre_state, b"", HONEST).reason == "pre-image must exist"
-    assert not mirror.add_local_data(4, step.claim, 0, RIVAL).reverted
-    assert not mirror.step(step.claim, True, step.data.pre_state, b"", HONEST).reverted
-    mirror.check_state()
-
-
-def test_k29_k17_first_stepper_wins_and_a_second_step_reverts(unit_system: GameSystem) -> None:
-    mirror, step = leaf_to_step_on(unit_system)
-    assert not mirror.perform(step, RIVAL).reverted  # a front-runner
-    assert mirror.perform(step, HONEST).reason == "DuplicateStep"
-    mirror.resolve_all(HONEST)
-    assert mirror.game.normalModeCredit(RIVAL.address) == mirror.model.claims[step.claim].bond
-    mirror.check_state()
-
-
-def test_step_reverts(unit_system: GameSystem) -> None:
-    """InvalidParent away from MAX, InvalidPrestate for the wrong state, ValidStep against a right leaf."""
-    mirror, step = leaf_to_step_on(unit_system)
-    pre = step.data.pre_state
-    assert mirror.step(len(mirror.model.claims), True, pre, b"", HONEST).reason is None
-    assert mirror.step(1, True, pre, b"", HONEST).reason == "InvalidParent"
-    assert mirror.step(step.claim, True, alphabet.state_data(5, 1), b"", HONEST).reason == "InvalidPrestate"
-    assert mirror.step(step.claim, False, pre, b"", HONEST).reason == "InvalidPrestate"
-    leaf = mirror.model.claims[step.claim]
-    right = mirror.honest_value(leaf.parent_index, leaf.position)
-    assert not mirror.move(leaf.parent_index, True, right, LIAR).reverted  # the right value there
-    honest_leaf = len(mirror.model.claims) - 1
-    assert not mirror.add_local_data(4, honest_leaf, 0, HONEST).reverted
-    assert mirror.step(honest_leaf, True, pre, b"", HONEST).reason == "ValidStep"
-    mirror.check_state()
-
-
-def exec_subgame(mirror: Mirror, exec_root_value: bytes | None = None) -> dict[int, int]:
-    """§2.4's subgame of a UNIT game: the outputs 2, 4, 8, 16 and the exec root 34 (defending 16,
-    so disputing output 8), each honest unless ``exec_root_value`` is given; position → index."""
-    indices = dict(zip([2, 4, 8, 16], honest_line(mirror, 0, [True] * 4), strict=True))
-    value = exec_root_value or mirror.honest_value(indices[16], 34)
-    indices[34] = mirror.descend(indices[16], [False], PLAYERS, {34: value})[0]
-    return indices
-
-
-def honest_line(
-    mirror: Mirror, parent: int, moves: list[bool], wrong: frozenset[int] = frozenset()
-) -> list[int]:
-    """Honest claims below ``parent`` (the positions in ``wrong`` get a wrong value instead)."""
-    indices = []
-    for is_attack in moves:
-        position = mirror.model.claims[parent].position * 2 + (0 if is_attack else 2)
-        value = LIE if position in wrong else mirror.honest_value(parent, position)
-        parent = mirror.descend(parent, [is_attack], PLAYERS, {position: value})[0]
-        indices.append(parent)
-    return indices
-
-
-def step_on(mirror: Mirror, leaf: int, is_attack: bool) -> str | None:
-    """The honest witness's step against ``leaf``, its local data loaded first: the revert reason."""
-    position = mirror.model.claims[leaf].position + (0 if is_attack else 1)
-    data = accessor(mirror.model).get_step_data(mirror.model.claims, leaf, position)
-    return mirror.perform(Step(leaf, is_attack, data), HONEST).reason
-
-
-def test_step_success_conditions_unit(unit_system: GameSystem) -> None:
-    """§7.2, §7.3 on §2.4's positions: an attack against the agreed predecessor (the absolute prestate
-    for t' = 0, claim 68 for t' = 4), a defense against the same team's next claim (274 → 68) and
-    one against the opposing team's (278 → the exec root 34), each countering or ``ValidStep``."""
-    mirror = lying_game(unit_system)
-    subgame = exec_subgame(mirror)
-    i68, i136 = honest_line(mirror, subgame[34], [True, True])
-    (i138,) = honest_line(mirror, i68, [False])
-    (i272,) = honest_line(mirror, i136, [True])
-    (wrong272,) = honest_line(mirror, i136, [True], frozenset({272}))
-    (i276,) = honest_line(mirror, i138, [True])
-    (wrong276,) = honest_line(mirror, i138, [True], frozenset({276}))
-    (i274,) = honest_line(mirror, i136, [False])
-    (i278,) = honest_line(mirror, i138, [False])
-    assert step_on(mirror, i272, True) == "ValidStep"  # S_1 follows the prestate
-    assert step_on(mirror, wrong272, True) is None
-    assert step_on(mirror, i276, True) == "ValidStep"  # S_5 follows 68's S_4
-    assert step_on(mirror, wrong276, True) is None
-    assert step_on(mirror, i274, False) == "ValidStep"  # same team: S_3 leads to 68's S_4
-    assert step_on(mirror, i278, False) is None  # opposing team: S_7 leads to the exec root's S_8
-    # Against a wrong 68 (same team) a right 274 counters; against a wrong exec root a right 278 does not.
-    (wrong68,) = honest_line(mirror, subgame[34], [True], frozenset({68}))
-    (j274,) = honest_line(mirror, honest_line(mirror, wrong68, [True])[0], [False])
-    assert step_on(mirror, j274, False) is None
-    mirror.check_state()
-
-
-def test_defense_against_a_wrong_exec_root_is_a_valid_step(unit_system: GameSystem) -> None:
-    mirror = lying_game(unit_system)
-    subgame = exec_subgame(mirror, status_value(VMStatus.VALID, b"wrong"))
-    _, i138 = honest_line(mirror, subgame[34], [True, False])
-    (i278,) = honest_line(mirror, i138, [False])
-    assert step_on(mirror, i278, False) == "ValidStep"
-    assert step_on(mirror, i278, True) == "ValidStep"  # and S_7 does follow 138's S_6
-    mirror.check_state()
-
-
-def one_step_vm(kind: str) -> FaultProofVM:
-    """A VM whose first step needs no preimage: MIPS's empty state (a nop at pc 0), RISC-V's
-    ``addi x1, x0, 1`` at pc 0 (riscv64.md §13.4 C)."""
-    if kind == "mips32":
-        return MipsVM(MipsState(), Memory(32))
-    memory = Memory(64)
-    memory.write(0, bytes.fromhex("93001000"))
-    return RiscvVM(RiscvState(), memory)
-
-
-@pytest.mark.parametrize("kind", ["mips32", "riscv64"])
-def test_steps_reach_the_real_verifiers_with_canonical_calldata(kind: str) -> None:
-    """§7.1 row 6 with MIPS.vy and RISCV.vy, which accept only canonical ABI calldata: an attack step
-    on a wrong first leaf counters it, one on the right leaf is a ValidStep, and a verifier's revert
-    reaches the caller byte for byte."""
-    vm = one_step_vm(kind)
-    params = replace(MINIMAL, game_type=0 if kind == "mips32" else 2, absolute_prestate=vm.state_hash())
-    system = deploy_game_system(
-        EmbeddedChain(),
-        [GameSetup(params, kind)],
-        anchor_root=ANCHOR_ROOT,
-        anchor_block=ANCHOR_BLOCK,
-        challenge_period=params.challenge_period,
-    )
-    proof = vm.step(proof=True)
-    assert proof is not None
-    game = system.create_game(params.game_type, LIE, ANCHOR_BLOCK + 4, LIAR)
-    parent, values = 0, [keccak256(b"2"), keccak256(b"4"), status_value(VMStatus.INVALID), LIE, proof.post]
-    for depth, value in enumerate(values[:4], start=1):
-        game.attack(
-            game.claimData(parent)[4],
-            parent,
-            value,
-            sender=PLAYERS[depth % 2],
-            value=game.getRequiredBond(1 << depth),
-        )
-        parent += 1
-    right_leaf = game.claimDataLen()
-    game.attack(game.claimData(3)[4], 3, proof.post, sender=LIAR, value=game.getRequiredBond(16))
-    wrong_leaf = parent
-    step = partial(game.step, wrong_leaf, True, proof.state_data, proof.proof_data, sender=HONEST)
-    assert (
-        revert_reason(partial(game.step, right_leaf, True, proof.state_data, proof.proof_data)) == "ValidStep"
-    )
-    tampered = bytearray(proof.proof_data)
-    tampered[40] ^= 1  # a sibling of the instruction's memory proof
-    with pytest.raises(ExecutionReverted) as through_game:
-        game.step(wrong_leaf, True, proof.state_data, bytes(tampered), sender=HONEST)
-    verifier = system.verifiers[params.game_type]
-    direct = replace(proof, proof_data=bytes(tampered))  # any local context: the step reads no preimage
-    with pytest.raises(ExecutionReverted) as directly:
-        system.chain.call(verifier.address, step_calldata(direct, keccak256(b"any")))
-    assert through_game.value.data == directly.value.data != b""
-    step()
-    assert game.claimData(wrong_leaf)[1] == HONEST.address
-
-
-# -- §7.4, §7.5: local data ----------------------------------------------------------------------------
-
-
-def test_add_local_data_loads_each_input(unit_system: GameSystem) -> None:
-    mirror = lying_game(unit_system)
-    subgame = exec_subgame(mirror)
-    (leaf,) = honest_line(mirror, subgame[34], [True])
-    sizes = {1: 32, 2: 32, 3: 32, 4: 8, 5: 8}
-    for ident, size in sizes.items():
-        for offset in (0, 1, size, size + 7):
-            assert not mirror.add_local_data(ident, leaf, offset, RIVAL).reverted
-        assert mirror.add_local_data(ident, leaf, size + 8, RIVAL).reason == "PartOffsetOOB"
-    for ident in (0, 6, 2**256 - 1):
-        assert mirror.add_local_data(ident, leaf, 0, RIVAL).reason == "InvalidLocalIdent"
-    assert mirror.add_local_data(4, subgame[16], 0, RIVAL).reason == "ClaimAboveSplit"
-    assert mirror.add_local_data(4, 0, 0, RIVAL).reason == "ClaimAboveSplit"
-    assert mirror.add_local_data(4, len(mirror.model.claims), 0, RIVAL).reason is None
-    oracle = unit_system.oracle
-    for (key, offset), part in mirror.model.oracle.parts.items():
-        assert oracle.readPreimage(key, offset) == part
-    assert len(mirror.model.oracle.parts) == 4 * len(sizes)
-    # Idents 2 and 3: the starting output 16 and the disputed output 8 (34 defends 16).
-    transition = mirror.model.local_transition(leaf)
-    assert (transition.starting.position, transition.disputed.position) == (16, 8)
-
-
-def test_local_context_vector() -> None:
-    """§17.6: an exec root attacking the first output of a MAX 8 / SPLIT 4 game anchored at block 0
-    has the local context H(O(1) ‖ BE32(16))."""
-    system = alphabet_system(UNIT, anchor_block=0)
-    mirror = Mirror(system, UNIT, LIAR, root_claim=LIE)
-    exec_root = mirror.descend(0, [True] * 5, PLAYERS, {16: alphabet.output_root(1)})[-1]
-    context = bytes.fromhex("b3ba6764036771432b62734d5fef000bedb243afe5e976c056fc607f4f106af5")
-    assert mirror.model.local_transition(exec_root).local_context == context
-    assert not mirror.add_local_data(3, exec_root, 8, HONEST).reverted
-    key = localize(local_key(3), context, mirror.game.address)
-    assert system.oracle.readPreimage(key, 8) == (alphabet.output_root(1), 32)
-
-
-def test_k20_clamped_disputed_block(minimal_system: GameSystem) -> None:
-    """K20: under a position past the proposal's block, local key 4 is the claimed block."""
-    block = ANCHOR_BLOCK + 3  # MINIMAL spans 4 blocks; the root claims only 3
-    mirror = Mirror(minimal_system, MINIMAL, LIAR, root_claim=LIE, l2_block_number=block)
-    (two,) = mirror.descend(0, [True], PLAYERS)
-    _, exec_root, leaf = mirror.descend(two, [False, False, True], PLAYERS)
-    assert mirror.model.claims[exec_root].position == 14
-    assert not mirror.add_local_data(4, leaf, 0, HONEST).reverted
-    context = mirror.model.local_transition(leaf).local_context
-    part, length = minimal_system.oracle.readPreimage(localize(local_key(4), context, mirror.game.address), 0)
-    assert part == preimage_part(block.to_bytes(8, "big"), 0)[0] and length == 16
-
-
-def test_k21_local_data_is_per_transition_and_per_game(unit_system: GameSystem) -> None:
-    """K21: two exec subgames load under different keys, and nobody else can fill the game's keys."""
-    mirror = lying_game(unit_system)
-    subgame = exec_subgame(mirror)
-    attack_root = mirror.descend(subgame[16], [True], PLAYERS)[0]
-    contexts = {mirror.model.local_transition(i).local_context for i in (subgame[34], attack_root)}
-    assert len(contexts) == 2
-    oracle = unit_system.oracle
-    for index in (subgame[34], attack_root):
-        assert not mirror.add_local_data(4, index, 0, HONEST).reverted
-    keys = {localize(local_key(4), context, mirror.game.address) for context in contexts}
-    assert all(oracle.preimagePartOk(key, 0) for key in keys)
-    # The oracle localizes with its caller: a direct load lands in the caller's namespace.
-    context = next(iter(contexts))
-    oracle.loadLocalData(4, context, (99).to_bytes(8, "big").ljust(32, b"\0"), 8, 0, sender=RIVAL)
-    assert oracle.preimagePartOk(localize(local_key(4), context, RIVAL.address), 0)
-    assert localize(local_key(4), context, RIVAL.address) not in keys
-    mirror.check_state()
-
-
-# -- §8: the block-number challenge --------------------------------------------------------------------
-
-
-PROPOSALS = itertools.count(ANCHOR_BLOCK + 100)  # a new block for each game of a shared system
-
-
-def challenged_game(
-    system: GameSystem, header_rlp: bytes, block: int | None = None
-) -> tuple[Mirror, OutputRootProof]:
-    """A game proposing ``block`` (a new one by default) whose root is the output root of a block
-    with this header."""
-    proof = output_root_proof(keccak256(header_rlp))
-    root = keccak256(b"".join(proof))
-    block = next(PROPOSALS) if block is None else block
-    return Mirror(system, UNIT, LIAR, root_claim=root, l2_block_number=block), proof
-
-
-def test_k14_block_number_challenge(unit_system: GameSystem) -> None:
-    """K14: a root whose output is of another block: the challenger takes the root's bond, moves stop."""
-    wrong_header = header(ANCHOR_BLOCK + 7)
-    mirror, proof = challenged_game(unit_system, wrong_header)
-    (child,) = mirror.descend(0, [True], PLAYERS)
-    challenge = mirror.challenge_root_l2_block
-    assert challenge(output_root_proof(bytes(32)), wrong_header, HONEST).reason == "InvalidOutputRootProof"
-    assert challenge(proof, header(5), HONEST).reason == "InvalidHeaderRLP"
-    assert not challenge(proof, wrong_header, RIVAL).reverted
-    assert mirror.game.l2BlockNumberChallenger() == RIVAL.address
-    assert challenge(proof, wrong_header, HONEST).reason == "L2BlockNumberChallenged"
-    assert mirror.move(0, True, keccak256(b"x"), HONEST).reason == "L2BlockNumberChallenged"
-    assert not mirror.move(child, True, LIE, LIAR).reverted  # moves elsewhere go on
-    mirror.resolve_all(HONEST)
-    assert mirror.game.status() == GameStatus.CHALLENGER_WINS
-    assert mirror.game.claimData(0)[1] == RIVAL.address
-    assert mirror.game.normalModeCredit(RIVAL.address) == unit_system.factory.initBonds(UNIT.game_type)
-    mirror.check_state()
-
-
-def test_block_number_matches(unit_system: GameSystem) -> None:
-    matching = header(ANCHOR_BLOCK + 16)
-    mirror, proof = challenged_game(unit_system, matching, ANCHOR_BLOCK + 16)
-    assert mirror.challenge_root_l2_block(proof, matching, HONEST).reason == "BlockNumberMatches"
-
-
-def rlp_item(payload: bytes, style: str = "canonical") -> bytes:
-    """A string item, canonically encoded or in one of the forms a strict decoder refuses."""
-    if style == "canonical":
-        return bytes(rlp.encode(payload))
-    if style == "prefixed byte":  # a single byte below 0x80 given a short-string prefix
-        return b"\x81" + payload[:1]
-    length = len(payload).to_bytes(max(1, (len(payload).bit_length() + 7) // 8), "big")
-    if style == "leading zero":
-        length = b"\0" + length
-    return bytes([0xB7 + len(length)]) + length + payload  # "long form" (and short lengths in it)
-
-
-def rlp_list(items: list[bytes], style: str = "canonical") -> bytes:
-    payload = b"".join(items)
-    if style == "canonical" and len(payload) < 56:
-        return bytes([0xC0 + len(payload)]) + payload
-    length = len(payload).to_bytes(max(1, (len(payload).bit_length() + 7) // 8), "big")
-    if style == "leading zero":
-        length = b"\0" + length
-    return bytes([0xF7 + len(length)]) + length + payload
-
-
-HEADER_FIELDS = [keccak256(bytes([i])) for i in range(8)]
-
-MALFORMED_HEADERS = {
-    "a string, not a list": bytes(rlp.encode(b"\x01" * 40)),
-    "eight items": bytes(rlp.encode(HEADER_FIELDS)),
-    "item 8 is a list": bytes(rlp.encode([*HEADER_FIELDS, [b"\x01"], b""])),
-    "item 8 is 33 bytes": bytes(rlp.encode([*HEADER_FIELDS, b"\x01" * 33, b""])),
-    "trailing byte": bytes(rlp.encode([*HEADER_FIELDS, b"\x07", b""])) + b"\x00",
-    "truncated": bytes(rlp.encode([*HEADER_FIELDS, b"\x07", b"abc"]))[:-1],
-    "prefixed single byte": rlp_list([*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07", "prefixed byte")]),
-    "long form of a short string": rlp_list([*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07\x08", "long")]),
-    "length with a leading zero": rlp_list(
-        [*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x01" * 60, "leading zero")]
-    ),
-    "list length with a leading zero": rlp_list(
-        [*map(rlp_item, HEADER_FIELDS), rlp_item(b"\x07")], "leading zero"
-    ),
-    "empty": b"",
-}
-
-
-@pytest.mark.parametrize("name", list(MALFORMED_HEADERS))
-def test_malformed_headers_are_refused(unit_system: GameSystem, name: str) -> None:
-    malformed = MALFORMED_HEADERS[name]
-    mirror, proof = challenged_game(unit_system, malformed)
-    assert mirror.challenge_root_l2_block(proof, malformed, HONEST).reason == "InvalidHeaderRLP"
-
-
-@pytest.fixture(scope="module")
-def shared_unit_system() -> GameSystem:
-    return alphabet_system(UNIT)
-
-
-ITEM_STYLES = st.sampled_from(["canonical"] * 6 + ["prefixed byte", "long", "leading zero"])
-
-
-@settings(max_examples=25)
-@given(
-    fields=st.lists(st.binary(max_size=70), max_size=16),
-    styles=st.lists(ITEM_STYLES, min_size=16, max_size=16),
-    list_style=st.sampled_from(["canonical", "canonical", "long", "leading zero"]),
-    tail=st.sampled_from([b"", b"\x00", b"\xc0"]),
-    cut=st.integers(0, 2),
-)
-def test_headers_are_read_as_the_model_reads_them(
-    shared_unit_system: GameSystem,
-    fields: list[bytes],
-    styles: list[str],
-    list_style: str,
-    tail: bytes,
-    cut: int,
-) -> None:
-    """§8 on random headers without nested lists: well formed or not, the contract and the model
-    (a strict RLP decoder) agree on InvalidHeaderRLP, BlockNumberMatches and success."""
-    items = [
-        rlp_item(field, style) if field else rlp_item(field)
-        for field, style in zip(fields, styles, strict=False)
-    ]
-    encoded = rlp_list(items, list_style) + tail
-    encoded = encoded[: len(encoded) - cut] if cut < len(encoded) else encoded
-    mirror, proof = challenged_game(shared_unit_system, encoded)
-    mirror.challenge_root_l2_block(proof, encoded, HONEST)
 
 
 # -- §9: clocks ----------------------------------------------------------------------------------------

@@ -243,6 +243,7 @@ __all__ = [
     "DEFAULT_L2_CHAIN_ID",
     "DEFAULT_WETH_DELAY",
     "DELAYED_WETH_OVERLOADS",
+    "GAME_CONTRACT",
     "GAME_SETTINGS",
     "VERIFIERS",
     "GameSetup",
