@@ -839,11 +839,15 @@ def anvil_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 
 def test_a_short_game_on_anvil(anvil_chain: Chain) -> None:
-    """The JSON-RPC backend plays a MINIMAL game from a lying root to a step and a resolution."""
+    """The JSON-RPC backend plays a MINIMAL game, deployed and proposed at once, from a lying root to
+    a step and a resolution."""
     system = alphabet_system(MINIMAL, anvil_chain)
     block, wrong = ANCHOR_BLOCK + 4, frozenset({ANCHOR_BLOCK + 4, ANCHOR_BLOCK + 1})
     root = LyingOutputs(wrong).output_root(block)
     mirror = Mirror(system, MINIMAL, LIAR, root_claim=root, l2_block_number=block)
+    # anvil stamps blocks with its wall clock, several in one second: the deployment made sure a
+    # game proposed at once is later than the registry's retirement second.
+    assert not system.anchor_state_registry.isGameRetired(mirror.game.address)
     step = play_out(mirror, wrong_blocks=wrong)
     assert step is not None
     assert not mirror.perform(step, HONEST).reverted

@@ -163,7 +163,8 @@ def deploy_game_system(
     step, so each setup's ``params.challenge_period`` must equal it (``ValueError`` otherwise, as
     for two setups of one game type or an unknown verifier). The registry starts at
     ``(anchor_root, anchor_block)`` and respects ``respected_game_type`` (the first setup's type
-    when None). The contracts' custom errors are registered with ``chain`` so reverts decode.
+    when None). The contracts' custom errors are registered with ``chain`` so reverts decode. A game
+    proposed right after is never retired (see ``_leave_the_retirement_second``).
     """
     _check_setups(setups, challenge_period)
     owner = owner or chain.accounts[0]
@@ -188,7 +189,20 @@ def deploy_game_system(
     system = GameSystem(chain, owner, system_config, oracle, weth, registry, factory)
     for setup in setups:
         _register_game_type(system, setup, l2_chain_id)
+    _leave_the_retirement_second(chain, registry)
     return system
+
+
+def _leave_the_retirement_second(chain: Chain, registry: Contract) -> None:
+    """Make the next block later than the second the registry was constructed in.
+
+    The registry retires every game created at or before that second (§13). A dev node that mines
+    on demand (anvil) may stamp several blocks with one second, so a game proposed right after the
+    deployment would be retired and paid in REFUND mode; its next block is moved one second on.
+    Where blocks already moved on (the embedded chain, any real chain) nothing is done."""
+    retired_until = registry.retirementTimestamp()
+    if chain.block().timestamp <= retired_until:
+        chain.set_next_block_timestamp(retired_until + 1)
 
 
 def _check_setups(setups: Sequence[GameSetup], challenge_period: int) -> None:
