@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,8 +223,6 @@ class Workspace:
         )
         self.directory.mkdir(parents=True, exist_ok=True)
         write_text_atomic(self.directory / RECORD_FILE, record.to_json())
-        if self.rpc is not None:
-            _leave_the_retirement_second(chain)
         return system
 
     def record(self) -> SystemRecord:
@@ -339,17 +337,6 @@ class Workspace:
         if not 0 <= index < len(chain.accounts):
             raise UsageError(f"no dev account {index} (there are {len(chain.accounts)})")
         return chain.accounts[index]
-
-
-def _leave_the_retirement_second(chain: Chain) -> None:
-    """Move a dev node's clock one second on, past the registry's retirement timestamp.
-
-    The registry retires every game created at or before the second it was initialized (§13), and a
-    dev node that mines on demand may stamp the next blocks with that same second: a proposal made
-    right away would be paid in REFUND mode. A real node's clock moves on by itself and refuses
-    the dev method, which is then not needed."""
-    with suppress(ChainError):
-        chain.advance_time(1)
 
 
 def _quiet(_: ChainError, __: float) -> None:
