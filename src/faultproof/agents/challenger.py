@@ -341,12 +341,9 @@ class HonestChallenger(Player):
     def _resolve(self, snapshot: GameSnapshot) -> None:
         """Resolve every claim that can be, deepest first, then the game (§15.6)."""
         game = self.game(snapshot.address)
-        resolved = list(snapshot.resolved_subgames)
-        for index in reversed(range(len(snapshot.claims))):
-            if resolved[index] or not snapshot.resolvable(index):
-                continue
-            if not all(resolved[kid] for kid in snapshot.children[index]):
-                continue
+        root_resolved = snapshot.resolved_subgames[0]
+        for index in snapshot.resolution_order():
+            # a claim whose child failed to resolve in this pass fails its simulation
             if not _simulates(game.resolveClaim.call, index, 0, sender=self.account):
                 continue
             receipt = self.send(
@@ -358,8 +355,8 @@ class HonestChallenger(Player):
                 action=f"resolve-claim:{index}",
                 claim_index=index,
             )
-            resolved[index] = receipt is not None
-        if resolved[0] and _simulates(game.resolve.call, sender=self.account):
+            root_resolved = root_resolved or (index == 0 and receipt is not None)
+        if root_resolved and _simulates(game.resolve.call, sender=self.account):
             self.send(EventKind.RESOLVE, game.resolve, game=snapshot.address, action="resolve")
 
     # -- after a crash ----------------------------------------------------------------------------

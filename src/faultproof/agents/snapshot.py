@@ -107,6 +107,19 @@ class GameSnapshot:
         resolved (``OutOfOrderResolution``), which the caller checks with ``resolved_subgames``."""
         return self.challenger_duration(index, at) == self.params.max_clock_duration
 
+    def resolution_order(self) -> list[int]:
+        """The claims ``resolveClaim`` can settle now, in an order that works (§11.1, §15.6): each is
+        unresolved, its clock has run out, and each of its children is resolved or comes earlier."""
+        settled = list(self.resolved_subgames)
+        order = []
+        for index in reversed(range(len(self.claims))):  # children have larger indices
+            if settled[index] or not self.resolvable(index):
+                continue
+            if all(settled[child] for child in self.children[index]):
+                settled[index] = True
+                order.append(index)
+        return order
+
 
 @dataclass(frozen=True)
 class GameInfo:

@@ -464,21 +464,13 @@ def resolve_ready_claims(
     snapshot: GameSnapshot, resolve_claim: Callable[..., object], account: Account
 ) -> int:
     """Send ``resolveClaim(i, 0)`` for every claim that can be resolved now, children first."""
-    children = snapshot.children
-    done = list(snapshot.resolved_subgames)
-    count = 0
-    for index in reversed(range(len(snapshot.claims))):
-        if done[index] or not snapshot.resolvable(index):
-            continue
-        if not all(done[child] for child in children[index]):
-            continue
+    order = snapshot.resolution_order()
+    for index in order:
         try:
             resolve_claim(index, 0, sender=account)
         except ExecutionReverted as error:
             raise _refused(f"resolveClaim({index})", error) from None
-        done[index] = True
-        count += 1
-    return count
+    return len(order)
 
 
 @dataclass
