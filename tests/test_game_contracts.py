@@ -56,20 +56,11 @@ from game_chain import (
 )
 from game_trees import dag_parent_position, is_attack_position
 from honest_play import accessor, plan
+from test_game_bonds import UNIT_GAS
 from test_game_model import output_root_proof, status_value
 from test_game_play import LyingOutputs
 
 PLAYERS = (HONEST, LIAR)  # even depths, odd depths
-
-
-@pytest.fixture
-def unit_system() -> GameSystem:
-    return alphabet_system(UNIT)
-
-
-@pytest.fixture
-def minimal_system() -> GameSystem:
-    return alphabet_system(MINIMAL)
 
 
 # -- §19: the interface -------------------------------------------------------------------------------
@@ -295,21 +286,8 @@ def constructor_chain() -> Chain:
 def test_constructor_checks_in_order(
     constructor_chain: Chain, arguments: tuple[int, int, int, int, int, int], reason: str | None
 ) -> None:
-    max_depth, split, extension, duration, period, game_type = arguments
-    assert python_reason(max_depth, split, extension, duration, period, game_type) == reason
-    deploy = lambda: deploy_implementation(  # noqa: E731
-        constructor_chain,
-        max_depth=max_depth,
-        split=split,
-        clock_extension=extension,
-        max_clock_duration=duration,
-        challenge_period=period,
-        game_type=game_type,
-    )
-    if reason is None:
-        assert deploy().maxGameDepth() == max_depth
-    else:
-        assert revert_reason(deploy) == reason
+    assert python_reason(*arguments) == reason
+    check_constructor(constructor_chain, arguments, reason)
 
 
 @settings(max_examples=20)
@@ -330,22 +308,32 @@ def test_constructor_agrees_with_the_python_validation(
     challenge_period: int,
     game_type: int,
 ) -> None:
-    expected = python_reason(
-        max_depth, split, clock_extension, max_clock_duration, challenge_period, game_type
-    )
-    deploy = lambda: deploy_implementation(  # noqa: E731
-        constructor_chain,
-        max_depth=max_depth,
-        split=split,
-        clock_extension=clock_extension,
-        max_clock_duration=max_clock_duration,
-        challenge_period=challenge_period,
-        game_type=game_type,
-    )
-    if expected is None:
-        deploy()
+    arguments = (max_depth, split, clock_extension, max_clock_duration, challenge_period, game_type)
+    check_constructor(constructor_chain, arguments, python_reason(*arguments))
+
+
+def check_constructor(
+    chain: Chain, arguments: tuple[int, int, int, int, int, int], reason: str | None
+) -> None:
+    """The implementation deploys with ``arguments`` (MAX, SPLIT, CE, MCD, challenge period, game
+    type) iff ``reason`` is None, else its constructor reverts with ``reason``."""
+    max_depth, split, extension, duration, period, game_type = arguments
+
+    def deploy() -> Contract:
+        return deploy_implementation(
+            chain,
+            max_depth=max_depth,
+            split=split,
+            clock_extension=extension,
+            max_clock_duration=duration,
+            challenge_period=period,
+            game_type=game_type,
+        )
+
+    if reason is None:
+        assert deploy().maxGameDepth() == max_depth
     else:
-        assert revert_reason(deploy) == expected
+        assert revert_reason(deploy) == reason
 
 
 # -- §5: initialization --------------------------------------------------------------------------------
@@ -665,17 +653,7 @@ def test_bond_table_of_the_spec(constructor_chain: Chain) -> None:
     assert mainnet.getRequiredBond(gindex(30, 0)) == 1_215_127_800_000_000_000
     assert mainnet.getRequiredBond(gindex(73, 0)) == 59_999_999_800_000_000_000
     unit = bond_game(constructor_chain, 8)
-    assert [unit.getRequiredBond(gindex(d, 0)) // (200 * 10**9) for d in range(9)] == [
-        400_000,
-        915_045,
-        2_093_270,
-        4_788_593,
-        10_954_451,
-        25_059_550,
-        57_326_567,
-        131_141_031,
-        299_999_999,
-    ]
+    assert [unit.getRequiredBond(gindex(d, 0)) // (200 * 10**9) for d in range(9)] == UNIT_GAS
 
 
 # -- §11: resolution -----------------------------------------------------------------------------------

@@ -56,16 +56,6 @@ PLAYERS = (HONEST, LIAR)  # even depths, odd depths
 ERROR_STRING = keccak256(b"Error(string)")[:4]
 
 
-@pytest.fixture
-def unit_system() -> GameSystem:
-    return alphabet_system(UNIT)
-
-
-@pytest.fixture
-def minimal_system() -> GameSystem:
-    return alphabet_system(MINIMAL)
-
-
 # -- §7: steps -----------------------------------------------------------------------------------------
 
 
