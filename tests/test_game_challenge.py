@@ -13,7 +13,10 @@ import pytest
 import rlp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
+from faultproof.agents import GameReader
+from faultproof.cli.game import show_payouts
 from faultproof.crypto import keccak256
 from faultproof.game.configs import UNIT
 from faultproof.game.resolution import GameStatus
@@ -33,11 +36,6 @@ from test_game_model import header, output_root_proof
 
 OutputRootProof = tuple[bytes, bytes, bytes, bytes]
 PLAYERS = (HONEST, LIAR)  # even depths, odd depths
-
-
-@pytest.fixture
-def unit_system() -> GameSystem:
-    return alphabet_system(UNIT)
 
 
 # -- §8: the block-number challenge --------------------------------------------------------------------
@@ -75,6 +73,10 @@ def test_k14_block_number_challenge(unit_system: GameSystem) -> None:
     assert mirror.game.claimData(0)[1] == RIVAL.address
     assert mirror.game.normalModeCredit(RIVAL.address) == unit_system.factory.initBonds(UNIT.game_type)
     mirror.check_state()
+    # `game show` names the challenger as the root bond's recipient
+    console = Console(record=True, width=200)
+    show_payouts(GameReader(unit_system.chain).read(mirror.game.address), console)
+    assert f"{RIVAL.address}  0.08 ETH" in console.export_text()
 
 
 def test_block_number_matches(unit_system: GameSystem) -> None:

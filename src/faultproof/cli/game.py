@@ -419,7 +419,9 @@ def show_game(snapshot: GameSnapshot, console: Console) -> None:
 def show_payouts(snapshot: GameSnapshot, console: Console) -> None:
     """Who receives which bonds of a resolved game (§11.3; every deposit back in REFUND mode)."""
     mode = snapshot.bond_distribution_mode
-    outcome = resolve_game(snapshot.claims)
+    # after a block-number challenge the root's resolution recorded the challenger as its counter
+    challenger = snapshot.claims[0].countered_by if snapshot.l2_block_number_challenged else None
+    outcome = resolve_game(snapshot.claims, challenger)
     paid = outcome.refund_mode_credit if mode == BondDistributionMode.REFUND else outcome.normal_mode_credit
     label = "refunds" if mode == BondDistributionMode.REFUND else "bonds paid"
     console.print(f"{label} ({'REFUND' if mode == BondDistributionMode.REFUND else 'NORMAL'} mode):")
