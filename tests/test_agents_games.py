@@ -10,6 +10,8 @@ more with ``-m slow``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,15 +19,19 @@ from hypothesis import strategies as st
 from agent_games import (
     ADVERSARY_KINDS,
     ADVERSARY_SEATS,
+    HONEST,
     PROPOSER,
     Table,
     adversary_view,
     check_outcome,
     only_game,
 )
-from faultproof.agents import EventKind, LyingOutputs, ShiftedOutputs
-from faultproof.agents.snapshot import GameReader
+from faultproof.agents import ChallengerConfig, EventKind, HonestChallenger, LyingOutputs, ShiftedOutputs
+from faultproof.agents.adversaries import Adversary
+from faultproof.agents.planner import Action, Move
+from faultproof.agents.snapshot import GameReader, GameSnapshot
 from faultproof.chain import EmbeddedChain
+from faultproof.crypto import keccak256
 from faultproof.game.configs import MINIMAL, UNIT, alphabet_parameters
 from faultproof.game.params import GameParameters
 from faultproof.game.positions import depth
@@ -54,6 +60,38 @@ def test_an_honest_proposal_stands_and_a_wrong_one_falls() -> None:
     result = table.run()
     check_outcome(table, result, honest, root_honest=False)
     assert [claim.claimant for claim in only_game(result).claims[1:]] == [honest.address]
+
+
+class Crowd(Adversary):
+    """Attacks the root with ``count`` different wrong values, nothing else."""
+
+    def __init__(self, *args: Any, count: int, **options: Any) -> None:
+        super().__init__(*args, max_actions=count, **options)
+        self.count = count
+
+    def choose(self, snapshot: GameSnapshot) -> list[Action]:
+        return [Move(0, True, keccak256(b"crowd" + bytes([i]))) for i in range(self.count)]
+
+
+def test_a_claim_with_more_children_than_a_page_is_resolved_in_pages() -> None:
+    """K7 for the agent: 20 wrong attacks on an honest root, each countered; the root's 20 children
+    are walked in pages of 7, 7 and the last 6."""
+    table = Table.deploy(EmbeddedChain(), MINIMAL)
+    table.proposer()
+    crowd = table.join(Crowd(table.chain, table.seat(ADVERSARY_SEATS[0]), count=20, name="crowd"))
+    honest = HonestChallenger(
+        table.chain,
+        table.seat(HONEST),
+        factory=table.factory,
+        config=ChallengerConfig(collect_for=(table.seat(PROPOSER).address,), resolution_page=7),
+        on_event=table.events.append,
+    )
+    table.join(honest)
+    result = table.run()
+    check_outcome(table, result, honest, root_honest=True)
+    assert crowd.sent == 20 and len(only_game(result).claims) == 41
+    root_pages = [e.detail for e in table.events if e.kind == EventKind.RESOLVE_CLAIM and e.claim_index == 0]
+    assert root_pages == ["7 of 20 children", "7 of 13 children", ""]
 
 
 @pytest.mark.parametrize("kind", ADVERSARY_KINDS)

@@ -40,6 +40,7 @@ from faultproof.agents.snapshot import GameReader, GameSnapshot
 from faultproof.agents.store import AgentStore, CreditPhase, GameState, TxState
 from faultproof.agents.traces import TraceRegistry, default_traces
 from faultproof.chain.accounts import Account, Address
+from faultproof.chain.contract import Contract
 from faultproof.chain.interface import Chain
 from faultproof.errors import ChainError, ExecutionReverted, FaultproofError
 from faultproof.game.local_context import exec_transition
@@ -54,6 +55,11 @@ from faultproof.vm.interface import StepProof
 DEFAULT_BLOCK_TIME = 12  # seconds: mainnet L1's slot, and the embedded chain's block interval
 
 
+DEFAULT_RESOLUTION_PAGE = 256
+"""Children per ``resolveClaim`` page: each costs a few cold storage reads (≈ 7 k gas), so a page
+stays near 2 M gas, far below any block's limit."""
+
+
 @dataclass(frozen=True)
 class ChallengerConfig:
     """What a challenger watches and how careful it is.
@@ -62,13 +68,16 @@ class ChallengerConfig:
     only games created at most that many seconds ago (§15.2: it should cover both clocks, the
     extensions, the airgap and the WETH delay). ``collect_for`` are addresses it claims credit for
     besides its own. ``block_time`` bounds how long a transaction takes to land: a move is sent only
-    if its clock check still passes that long after the latest block.
+    if its clock check still passes that long after the latest block. ``resolution_page`` is the
+    most children one ``resolveClaim`` transaction walks: a claim with more is resolved in pages
+    (§11.1), so no number of children makes it too costly to resolve (§18 K7).
     """
 
     game_types: frozenset[int] | None = None
     game_window: int | None = None
     collect_for: tuple[Address, ...] = ()
     block_time: int = DEFAULT_BLOCK_TIME
+    resolution_page: int = DEFAULT_RESOLUTION_PAGE
 
 
 def action_key(action: Action) -> str:
@@ -343,21 +352,35 @@ class HonestChallenger(Player):
         game = self.game(snapshot.address)
         root_resolved = snapshot.resolved_subgames[0]
         for index in snapshot.resolution_order():
-            # a claim whose child failed to resolve in this pass fails its simulation
-            if not _simulates(game.resolveClaim.call, index, 0, sender=self.account):
-                continue
+            resolved = self._resolve_claim(snapshot, game, index)
+            root_resolved = root_resolved or (index == 0 and resolved)
+        if root_resolved and _simulates(game.resolve.call, sender=self.account):
+            self.send(EventKind.RESOLVE, game.resolve, game=snapshot.address, action="resolve")
+
+    def _resolve_claim(self, snapshot: GameSnapshot, game: Contract, index: int) -> bool:
+        """``resolveClaim(index, n)`` page after page of at most ``resolution_page`` children (the
+        last page sends exactly what is left); whether the claim is resolved. A claim whose child
+        failed to resolve in this pass fails its simulation and is left for the next."""
+        page = self.config.resolution_page
+        while True:
+            left = game.getNumToResolve(index)
+            count = left if left <= page else page
+            if not _simulates(game.resolveClaim.call, index, count, sender=self.account):
+                return False
             receipt = self.send(
                 EventKind.RESOLVE_CLAIM,
                 game.resolveClaim,
                 index,
-                0,
+                count,
                 game=snapshot.address,
                 action=f"resolve-claim:{index}",
                 claim_index=index,
+                detail="" if left <= page else f"{count} of {left} children",
             )
-            root_resolved = root_resolved or (index == 0 and receipt is not None)
-        if root_resolved and _simulates(game.resolve.call, sender=self.account):
-            self.send(EventKind.RESOLVE, game.resolve, game=snapshot.address, action="resolve")
+            if receipt is None:
+                return False
+            if left <= page:
+                return True
 
     # -- after a crash ----------------------------------------------------------------------------
 
